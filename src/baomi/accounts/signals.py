@@ -1,0 +1,36 @@
+"""Login, logout and lockout become audit events. A side effect: nothing else depends on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from baomi.audit.models import Outcome
+from baomi.audit.services import record
+
+
+@receiver(user_logged_in)
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    record(actor=user, action="auth.login", obj=user, summary=f"{user.username} 登录成功")
+
+
+@receiver(user_login_failed)
+def _login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    username = str(credentials.get("username", ""))[:150]
+    record(actor=None, actor_username=username, action="auth.login_failed", outcome=Outcome.DENIED,
+           object_type="user", summary=f"{username} 登录失败")
+
+
+@receiver(user_logged_out)
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        record(actor=user, action="auth.logout", obj=user, summary=f"{user.username} 退出登录")
+
+
+@receiver(user_locked_out)
+def _locked_out(sender: Any, request: Any, username: str, ip_address: str, **kwargs: Any) -> None:
+    record(actor=None, actor_username=username, action="auth.lockout", outcome=Outcome.DENIED,
+           object_type="user", summary=f"{username} 连续登录失败，账户已锁定", details={"ip": ip_address})

@@ -1,0 +1,64 @@
+"""Audit events for the auditor (all) and the security administrator (ordinary users')."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from baomi import policy
+from baomi.accounts.models import User
+from baomi.audit import selectors
+from baomi.audit.models import AuditEvent
+from baomi.audit.verify import verify
+
+router = Router(tags=["audit"])
+
+
+class EventOut(Schema):
+    seq: int
+    at: datetime
+    actor_username: str
+    actor_roles: str
+    action: str
+    object_type: str
+    object_id: str
+    object_level: int | None
+    summary: str
+    details: str
+    client_address: str
+    outcome: str
+    hash: str
+
+
+class ChainStatus(Schema):
+    ok: bool
+    events: int
+    checkpoints_checked: int
+    first_bad_seq: int | None
+    problems: list[str]
+
+
+@router.get("/events", response=list[EventOut], summary="审计事件（按角色可见范围）")
+def list_events(
+    request: HttpRequest, actor: str = "", action: str = "", object_type: str = "", object_id: str = "",
+    outcome: str = "", since: datetime | None = None, until: datetime | None = None,
+    limit: int = 100, before_seq: int | None = None,
+) -> list[AuditEvent]:
+    reader: User = request.user  # type: ignore[assignment]
+    policy.require(reader, policy.Perm.READ_AUDIT)
+    qs = selectors.events_visible_to(reader, selectors.EventFilter(
+        actor=actor, action=action, object_type=object_type, object_id=object_id, outcome=outcome,
+        since=since, until=until))
+    if before_seq is not None:
+        qs = qs.filter(seq__lt=before_seq)
+    return list(qs[: max(1, min(limit, 1000))])
+
+
+@router.get("/status", response=ChainStatus, summary="审计链校验（安全审计员）")
+def chain_status(request: HttpRequest) -> ChainStatus:
+    policy.require(request.user, policy.Perm.VERIFY_AUDIT)  # type: ignore[arg-type]
+    report = verify()
+    return ChainStatus(ok=report.ok, events=report.events, checkpoints_checked=report.checkpoints_checked,
+                       first_bad_seq=report.first_bad_seq, problems=report.problems)

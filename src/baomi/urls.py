@@ -1,0 +1,14 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from baomi.api import api
+from baomi.core import views as core_views
+
+urlpatterns = [
+    path("", include("baomi.core.urls")),
+    path("accounts/", include("baomi.accounts.urls")),
+    path("audit/", include("baomi.audit.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", core_views.healthz, name="healthz"),
+]

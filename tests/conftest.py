@@ -1,0 +1,60 @@
+"""Test setup: fast hashing, a private data folder, and factories for people and units.
+
+The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points there
+(scripts/test.sh runs both).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("BAOMI_TESTING", "1")
+os.environ.setdefault("BAOMI_DATA_DIR", tempfile.mkdtemp(prefix="baomi-test-"))
+
+import pytest  # noqa: E402
+
+from tests.factories import PASSWORD, make_admin, make_person, make_unit  # noqa: E402
+
+
+@pytest.fixture
+def unit(db):
+    return make_unit("规划科", "planning")
+
+
+@pytest.fixture
+def sysadmin(db):
+    return make_admin("system", "qianyong")
+
+
+@pytest.fixture
+def secadmin(db):
+    return make_admin("security", "fengxue")
+
+
+@pytest.fixture
+def auditor(db):
+    return make_admin("auditor", "heping")
+
+
+@pytest.fixture
+def staff(db, unit):
+    return make_person("zhoujing", unit=unit, clearance="GENERAL")
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+def login(client, user):
+    """Log a user in past every gate (password change, second factor) for page tests."""
+    client.force_login(user)
+    if user.admin_role:
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "t"})[0]
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
