@@ -1,4 +1,4 @@
-"""Test setup: fast hashing, a private data folder, and factories for people and units.
+"""Fixtures for people and units (settings: tests/settings.py).
 
 The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points there
 (scripts/test.sh runs both).
@@ -6,15 +6,9 @@ The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points t
 
 from __future__ import annotations
 
-import os
-import tempfile
+import pytest
 
-os.environ.setdefault("BAOMI_TESTING", "1")
-os.environ.setdefault("BAOMI_DATA_DIR", tempfile.mkdtemp(prefix="baomi-test-"))
-
-import pytest  # noqa: E402
-
-from tests.factories import PASSWORD, make_admin, make_person, make_unit  # noqa: E402
+from tests.factories import PASSWORD, make_admin, make_person, make_unit
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
-from baomi.errors import BaomiError, NotFound
+from baomi.errors import BaomiError, NotFound, Refused
 
 
 class TokenAuth(HttpBearer):
@@ -53,6 +53,10 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details: 
 def _domain_error(request: HttpRequest, exc: BaomiError) -> HttpResponse:
     if isinstance(exc, NotFound):
         return _error(request, 404, "not_found", _("对象不存在"))
+    if isinstance(exc, Refused):
+        from baomi.audit.services import record_unrecorded_refusal
+
+        record_unrecorded_refusal(request.user, exc, path=request.path)
     return _error(request, exc.status, exc.code, exc.message)
 
 

@@ -28,6 +28,9 @@ class Refused(BaomiError):
 
     status = 403
     code = "refused"
+    # Set once a `denied` audit event has been written for this refusal, so that the edges
+    # (HTML and API error mapping) record only the refusals no service recorded.
+    recorded = False
 
 
 class NotFound(BaomiError):

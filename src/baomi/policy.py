@@ -38,7 +38,8 @@ SYSTEM, SECURITY, AUDITOR = "system", "security", "auditor"
 _ADMIN_POWERS: dict[str, frozenset[Perm]] = {
     SYSTEM: frozenset({Perm.MANAGE_UNITS, Perm.MANAGE_ACCOUNTS, Perm.VIEW_PEOPLE}),
     SECURITY: frozenset({Perm.GRANT_CLEARANCE, Perm.GRANT_ROLES, Perm.VIEW_PEOPLE, Perm.READ_AUDIT}),
-    AUDITOR: frozenset({Perm.READ_AUDIT, Perm.VERIFY_AUDIT}),
+    # The auditor looks people up to know whose events they read; that reads no classified content.
+    AUDITOR: frozenset({Perm.READ_AUDIT, Perm.VERIFY_AUDIT, Perm.VIEW_PEOPLE}),
 }
 
 # Business roles that let someone look up colleagues (to route approvals, name holders...).
@@ -77,7 +78,7 @@ def reason_refused(actor: User | None, perm: Perm, obj: Any = None) -> str | Non
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return _("未登录或账户已停用")
     powers = _ADMIN_POWERS.get(actor.admin_role, frozenset())
-    if perm == Perm.VIEW_PEOPLE and (powers or business_roles(actor) & _PEOPLE_VIEWING_ROLES):
+    if perm == Perm.VIEW_PEOPLE and business_roles(actor) & _PEOPLE_VIEWING_ROLES:
         return None
     if perm not in powers:
         return _("三员分立：您的角色无权执行此操作")

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import set_language
 
 from baomi.api import api
@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("baomi.accounts.urls")),
     path("audit/", include("baomi.audit.urls")),
     path("api/v1/", api.urls),
+    re_path(r"^api/", core_views.api_not_found),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from baomi import policy
 from baomi.accounts import selectors, services
@@ -138,11 +138,11 @@ def list_units(request: HttpRequest) -> list[Unit]:
 
 
 @router.post("/units", response={201: UnitOut}, summary="新建单位（系统管理员）")
-def create_unit(request: HttpRequest, body: UnitIn) -> tuple[int, Unit]:
+def create_unit(request: HttpRequest, body: UnitIn) -> Status:
     actor = _actor(request)
     unit = services.unit_create(actor=actor, name=body.name, code=body.code,
                                 parent=_unit(actor, body.parent_id), sort_order=body.sort_order)
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.patch("/units/{unit_id}", response=UnitOut, summary="修改或停用单位（系统管理员）")
@@ -161,7 +161,7 @@ def patch_unit(request: HttpRequest, unit_id: int, body: UnitPatch) -> Unit:
 def list_people(request: HttpRequest, q: str = "", unit_id: int | None = None, limit: int = 100,
                 offset: int = 0) -> list[PersonOut]:
     actor = _actor(request)
-    limit = max(1, min(limit, 500))
+    limit, offset = max(1, min(limit, 500)), max(0, offset)
     qs = selectors.people_visible_to(actor, search=q, unit_id=unit_id)[offset: offset + limit]
     return [_person_out(actor, p) for p in qs]
 
@@ -173,12 +173,12 @@ def get_person(request: HttpRequest, person_id: int) -> PersonOut:
 
 
 @router.post("/people", response={201: CreatedPerson}, summary="新建账户（系统管理员）")
-def create_person(request: HttpRequest, body: PersonIn) -> tuple[int, CreatedPerson]:
+def create_person(request: HttpRequest, body: PersonIn) -> Status:
     actor = _actor(request)
     person, temporary = services.person_create(
         actor=actor, username=body.username, full_name=body.full_name, unit=_unit(actor, body.unit_id),
         staff_no=body.staff_no, post=body.post)
-    return 201, CreatedPerson(person=_person_out(actor, person), temporary_password=temporary)
+    return Status(201, CreatedPerson(person=_person_out(actor, person), temporary_password=temporary))
 
 
 @router.patch("/people/{person_id}", response=PersonOut, summary="修改人员信息（系统管理员）")
@@ -211,10 +211,10 @@ def enable_person(request: HttpRequest, person_id: int) -> PersonOut:
 
 
 @router.post("/people/{person_id}/unlock", response={204: None}, summary="解除锁定（系统管理员）")
-def unlock_person(request: HttpRequest, person_id: int) -> tuple[int, None]:
+def unlock_person(request: HttpRequest, person_id: int) -> Status:
     actor = _actor(request)
     services.person_unlock(actor=actor, person=selectors.person_for(actor, person_id))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/people/{person_id}/reset-password", response=PasswordResetOut, summary="重置密码（系统管理员）")
@@ -236,23 +236,23 @@ def set_clearance(request: HttpRequest, person_id: int, body: ClearanceIn) -> Pe
 
 
 @router.post("/people/{person_id}/roles", response={201: RoleOut}, summary="授予业务角色（安全保密管理员）")
-def grant_role(request: HttpRequest, person_id: int, body: RoleIn) -> tuple[int, RoleOut]:
+def grant_role(request: HttpRequest, person_id: int, body: RoleIn) -> Status:
     actor = _actor(request)
     person = selectors.person_for(actor, person_id)
     if body.role not in Role.values:
         raise Invalid("未知角色")
     a = services.role_grant(actor=actor, person=person, role=Role(body.role), unit=_unit(actor, body.unit_id))
-    return 201, RoleOut(id=a.pk, role=a.role, unit_id=a.unit_id)
+    return Status(201, RoleOut(id=a.pk, role=a.role, unit_id=a.unit_id))
 
 
 @router.delete("/people/{person_id}/roles/{assignment_id}", response={204: None}, summary="撤销业务角色")
-def revoke_role(request: HttpRequest, person_id: int, assignment_id: int) -> tuple[int, None]:
+def revoke_role(request: HttpRequest, person_id: int, assignment_id: int) -> Status:
     actor = _actor(request)
     assignment = selectors.role_assignment_for(actor, assignment_id)
     if assignment.user_id != person_id:
         raise Invalid("角色不属于该人员")
     services.role_revoke(actor=actor, assignment=assignment)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/tokens", response=list[TokenOut], summary="本人的 API 令牌")
@@ -261,13 +261,13 @@ def list_tokens(request: HttpRequest) -> list[ApiToken]:
 
 
 @router.post("/tokens", response={201: CreatedToken}, summary="创建 API 令牌（明文只显示一次）")
-def create_token(request: HttpRequest, body: TokenIn) -> tuple[int, CreatedToken]:
+def create_token(request: HttpRequest, body: TokenIn) -> Status:
     token, secret = services.token_create(actor=_actor(request), name=body.name, days=body.days)
-    return 201, CreatedToken(token=TokenOut.from_orm(token), secret=secret)
+    return Status(201, CreatedToken(token=TokenOut.from_orm(token), secret=secret))
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, summary="吊销 API 令牌")
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status:
     actor = _actor(request)
     services.token_revoke(actor=actor, token=selectors.token_for(actor, token_id))
-    return 204, None
+    return Status(204, None)

@@ -6,8 +6,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from baomi.accounts.models import Role, Unit
-from baomi.levels import Clearance
+from baomi.accounts.models import CLEARANCE_CHOICES, Role, Unit
 
 
 class UnitForm(forms.Form):
@@ -34,7 +33,7 @@ class PersonEditForm(PersonForm):
 
 class ClearanceForm(forms.Form):
     clearance = forms.TypedChoiceField(
-        label=_("涉密类别"), coerce=int, choices=[(c.value, c.zh) for c in Clearance]
+        label=_("涉密类别"), coerce=int, choices=CLEARANCE_CHOICES
     )
 
 

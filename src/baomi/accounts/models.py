@@ -28,6 +28,8 @@ class Unit(models.Model):
         ordering = ["sort_order", "id"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="unit_unique_name_per_parent"),
+            # NULLs are distinct in a unique index: top-level units need their own constraint.
+            models.UniqueConstraint(fields=["name"], condition=Q(parent__isnull=True), name="unit_unique_top_name"),
         ]
 
     def __str__(self) -> str:
@@ -44,6 +46,15 @@ class Unit(models.Model):
     @property
     def path(self) -> str:
         return " / ".join(u.name for u in [*reversed(self.ancestors()), self])
+
+
+# Literal strings so that makemessages finds them; the order and values follow levels.Clearance.
+CLEARANCE_CHOICES = [
+    (int(Clearance.NONE), _("非涉密")),
+    (int(Clearance.GENERAL), _("一般")),
+    (int(Clearance.IMPORTANT), _("重要")),
+    (int(Clearance.CORE), _("核心")),
+]
 
 
 class AdminRole(models.TextChoices):
@@ -75,7 +86,7 @@ class User(AbstractUser):
     )
     post = models.CharField(_("职务/岗位"), max_length=60, blank=True)
     clearance = models.PositiveSmallIntegerField(
-        _("涉密类别"), choices=[(c.value, c.zh) for c in Clearance], default=Clearance.NONE
+        _("涉密类别"), choices=CLEARANCE_CHOICES, default=Clearance.NONE
     )
     admin_role = models.CharField(
         _("管理员角色"), max_length=10, choices=AdminRole.choices, default=AdminRole.NONE, blank=True

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from baomi import policy
 from baomi.accounts.models import AdminRole, ApiToken, PasswordHistory, Role, RoleAssignment, Unit, User
 from baomi.accounts.passwords import generate_temporary
-from baomi.audit.services import atomic_action, record
+from baomi.audit.services import CLI_ACTOR, atomic_action, record
 from baomi.errors import Conflict, Invalid, Refused
 from baomi.levels import Clearance
 
@@ -174,6 +174,8 @@ def person_reset_password(*, actor: User, person: User) -> str:
         person = User.objects.select_for_update().get(pk=person.pk)
         temporary = generate_temporary()
         _store_password(person, temporary, must_change=True)
+        # Whoever forced the reset may fear the old credentials leaked: tokens go with them.
+        ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
         record(actor=actor, action="account.reset_password", obj=person,
                summary=f"重置 {person.username} 的密码（须在下次登录时修改）")
     return temporary
@@ -258,7 +260,8 @@ def token_digest(raw: str) -> str:
 
 def token_create(*, actor: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
     """A personal API token; the plaintext is returned once and never stored."""
-    days = days or settings.BAOMI_API_TOKEN_DAYS
+    if days is None:  # not `days or ...`: 0 is bad input to refuse, not a request for the default
+        days = settings.BAOMI_API_TOKEN_DAYS
     with atomic_action(actor, "token.create"):
         if not actor.is_active:
             raise Refused(_("账户已停用"))
@@ -292,7 +295,7 @@ def token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
 
 def token_authenticate(raw: str) -> User | None:
     """The active owner of a valid, unexpired, unrevoked token, else None."""
-    parts = raw.split("_")
+    parts = raw.split("_", 2)  # the random part is URL-safe base64 and may itself contain "_"
     if len(parts) != 3 or parts[0] != "bm":
         return None
     token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
@@ -345,7 +348,7 @@ def admin_bootstrap(*, role: AdminRole, username: str, full_name: str, password:
     """
     if role not in (AdminRole.SYSTEM, AdminRole.SECURITY, AdminRole.AUDITOR):
         raise Invalid(_("未知的管理员角色"))
-    with atomic_action(None, "admin.bootstrap"):
+    with atomic_action(None, "admin.bootstrap", actor_username=CLI_ACTOR):
         existing = User.objects.filter(username=username).first()
         if existing is not None and existing.admin_role and existing.admin_role != role:
             raise Refused(_("三员分立：该账户已是%(r)s，不能兼任") % {"r": existing.get_admin_role_display()})
@@ -362,6 +365,6 @@ def admin_bootstrap(*, role: AdminRole, username: str, full_name: str, password:
         person.must_change_password = True
         person.is_active = True
         person.save()
-        record(actor=None, actor_username="cli", action="admin.bootstrap", obj=person,
+        record(actor=None, actor_username=CLI_ACTOR, action="admin.bootstrap", obj=person,
                summary=f"命令行设置 {username} 为{AdminRole(role).label}")
     return person

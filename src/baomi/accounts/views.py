@@ -11,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -104,7 +105,11 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         if device is not None:
             otp_login(request, device)
             record(actor=user, action="mfa.verify", obj=user, summary=f"{user.username} 动态口令验证通过")
-            return redirect(request.GET.get("next") or "core:home")
+            target = request.GET.get("next", "")
+            if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                target = "core:home"  # never an open redirect to another site
+            return redirect(target)
         record(actor=user, action="mfa.verify", obj=user, outcome=Outcome.DENIED,
                summary=f"{user.username} 动态口令错误")
         form.add_error("code", _("动态口令不正确"))
@@ -252,7 +257,9 @@ def person_action(request: HttpRequest, person_id: int, action: str) -> HttpResp
                                 unit=rform.cleaned_data["unit"])
             messages.success(request, _("角色已授予"))
         elif action == "revoke":
-            assignment = selectors.role_assignment_for(user, int(request.POST.get("assignment", 0)))
+            raw_id = request.POST.get("assignment", "")
+            assignment_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() else 0  # bad input: not found
+            assignment = selectors.role_assignment_for(user, assignment_id)
             if assignment.user_id != target.pk:
                 raise BaomiError(_("对象不存在"))
             services.role_revoke(actor=user, assignment=assignment)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -20,7 +21,12 @@ class EventFilterForm(forms.Form):
     until = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def to_filter(self) -> EventFilter:
-        d = self.cleaned_data if self.is_valid() else {}
+        # The valid fields apply even when another is bad (shown with its error): dropping the
+        # whole filter for one bad date would silently list everything.
+        d: dict[str, Any] = {}
+        if self.is_bound:
+            self.is_valid()
+            d = self.cleaned_data
         tz = timezone.get_current_timezone()
 
         def start_of(day: object, plus: int = 0) -> datetime | None:

@@ -3,13 +3,14 @@ transaction, so the change and its event commit together or not at all."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from baomi.audit import chain, keys
 from baomi.audit.merkle import Frontier, leaf_hash
@@ -19,6 +20,10 @@ from baomi.errors import Refused
 
 if TYPE_CHECKING:
     from baomi.accounts.models import User
+
+
+# Events written by `baomi` commands run at the server's shell carry this actor name.
+CLI_ACTOR = "cli"
 
 
 def now_us() -> int:
@@ -58,52 +63,113 @@ def record(
 
     The chain head row is locked for the rest of the transaction, so concurrent writers
     append strictly one after another and sequence numbers never fork or skip.
+
+    Plain SQL (lock and read the head; insert the event and move the head, in one round
+    trip on PostgreSQL): every service pays for this, and the ORM's per-query overhead
+    would cost more than the database work (benchmarks/audit.py).
     """
     if obj is not None:
         object_type, object_id, object_level = describe(obj)
     actor_id, username, roles, admin_role = _actor_columns(actor)
     username = username or actor_username
-    with transaction.atomic(savepoint=False):
-        head = ChainHead.objects.select_for_update().get(pk=1)
-        seq = head.seq + 1
+    if actor_id is None and username == CLI_ACTOR:
+        admin_role = CLI_ACTOR  # the operator at the server's shell acts administratively
+    sql = _statements()
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(sql.select_head)
+        found = cursor.fetchone()
+        if found is None:
+            raise ChainHead.DoesNotExist("the audit chain head is missing (audit migration 0002 creates it)")
+        head_seq, head_hash, head_frontier, last_checkpoint_ts_us = found
+        if isinstance(head_frontier, str):
+            head_frontier = json.loads(head_frontier)
+        seq = head_seq + 1
         row = (
             seq,
             now_us(),
             actor_id,
-            chain.clean(username),
-            roles,
+            _fit(username, 150),
+            _fit(roles, 200),
             admin_role,
-            action,
-            object_type,
-            chain.clean(str(object_id)),
+            _fit(action, 60),
+            _fit(object_type, 40),
+            _fit(str(object_id), 64),
             object_level,
-            chain.clean(summary[:300]),
+            _fit(summary, 300),
             chain.canonical_details(details),
-            chain.clean(client_address.get()[:64]),
+            _fit(client_address.get(), 64),
             str(outcome),
         )
-        digest = chain.event_hash(head.hash, chain.canonical_bytes(row))
-        event = AuditEvent.objects.create(
-            **dict(zip(chain.FIELDS, row, strict=True)), prev_hash=head.hash, hash=digest
-        )
-        frontier = Frontier.from_json(head.frontier) if head.frontier else Frontier()
+        digest = chain.event_hash(head_hash, chain.canonical_bytes(row))
+        frontier = Frontier.from_json(head_frontier) if head_frontier else Frontier()
         frontier.append_leaf_hash(leaf_hash(bytes.fromhex(digest)))
-        head.seq, head.hash, head.frontier = seq, digest, frontier.to_json()
-        fields = ["seq", "hash", "frontier"]
-        if _checkpoint_due(head, row[1]):
+        if _checkpoint_due(seq, last_checkpoint_ts_us, row[1]):
             _write_checkpoint(frontier, row[1])
-            head.last_checkpoint_ts_us = row[1]
-            fields.append("last_checkpoint_ts_us")
-        head.save(update_fields=fields)
+            last_checkpoint_ts_us = row[1]
+        event_params = [*row, head_hash, digest]
+        head_params = [seq, digest, json.dumps(frontier.to_json()), last_checkpoint_ts_us]
+        if sql.insert_and_move:
+            cursor.execute(sql.insert_and_move, event_params + head_params)
+            event_id = cursor.fetchone()[0]
+        else:
+            cursor.execute(sql.insert_event, event_params)
+            event_id = cursor.fetchone()[0] if sql.returning else cursor.lastrowid
+            cursor.execute(sql.move_head, head_params)
+    event = AuditEvent(id=event_id, **dict(zip(chain.FIELDS, row, strict=True)), prev_hash=head_hash, hash=digest)
+    event._state.adding = False
+    event._state.db = connection.alias
     return event
 
 
-def _checkpoint_due(head: ChainHead, ts_us: int) -> bool:
+def _fit(text: str, length: int) -> str:
+    """Cleaned and cut to its column: PostgreSQL refuses a longer value, and with it the
+    whole service (an actor holding many scoped roles, a long name typed at the login)."""
+    text = chain.clean(text)
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+class _Statements(NamedTuple):
+    select_head: str  # and lock it for the rest of the transaction
+    insert_event: str
+    move_head: str
+    returning: bool  # insert_event returns the new id
+    insert_and_move: str  # both writes as one statement, where the database can ("" if not)
+
+
+def _statements() -> _Statements:
+    """The writer's SQL in this database's dialect."""
+    vendor = connection.vendor
+    cached = _SQL.get(vendor)
+    if cached is None:
+        qn = connection.ops.quote_name
+        head, events = qn(ChainHead._meta.db_table), qn(AuditEvent._meta.db_table)
+        columns = [str(AuditEvent._meta.get_field(f).column) for f in chain.FIELDS] + ["prev_hash", "hash"]  # type: ignore[union-attr]
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        returning = connection.features.can_return_columns_from_insert
+        insert = (f"INSERT INTO {events} ({', '.join(qn(c) for c in columns)}) "
+                  f"VALUES ({', '.join(['%s'] * len(columns))})")
+        as_json = "CAST(%s AS jsonb)" if vendor == "postgresql" else "%s"
+        move = f"UPDATE {head} SET seq = %s, hash = %s, frontier = {as_json}, last_checkpoint_ts_us = %s WHERE id = 1"
+        cached = _SQL[vendor] = _Statements(
+            select_head=f"SELECT seq, hash, frontier, last_checkpoint_ts_us FROM {head} WHERE id = 1{lock}",
+            insert_event=insert + (" RETURNING id" if returning else ""),
+            move_head=move,
+            returning=returning,
+            insert_and_move=(f"WITH e AS ({insert} RETURNING id) {move} RETURNING (SELECT id FROM e)"
+                             if vendor == "postgresql" else ""),
+        )
+    return cached
+
+
+_SQL: dict[str, _Statements] = {}
+
+
+def _checkpoint_due(seq: int, last_checkpoint_ts_us: int, ts_us: int) -> bool:
     every = settings.BAOMI_AUDIT_CHECKPOINT_EVERY
     minutes = settings.BAOMI_AUDIT_CHECKPOINT_MINUTES
-    if every and head.seq % every == 0:
+    if every and seq % every == 0:
         return True
-    return bool(minutes) and ts_us - head.last_checkpoint_ts_us >= minutes * 60_000_000
+    return bool(minutes) and ts_us - last_checkpoint_ts_us >= minutes * 60_000_000
 
 
 def _write_checkpoint(frontier: Frontier, ts_us: int) -> Checkpoint:
@@ -136,7 +202,8 @@ def checkpoint_now() -> Checkpoint | None:
 
 
 def record_refusal(
-    *, actor: User | None, action: str, reason: str, obj: Any = None, details: dict[str, Any] | None = None
+    *, actor: User | None, action: str, reason: str, obj: Any = None, details: dict[str, Any] | None = None,
+    actor_username: str = "",
 ) -> AuditEvent:
     """A refusal is recorded in its own transaction: the refused change itself rolled back."""
     with transaction.atomic():
@@ -147,11 +214,14 @@ def record_refusal(
             obj=obj,
             details=details,
             outcome=Outcome.DENIED,
+            actor_username=actor_username,
         )
 
 
 @contextmanager
-def atomic_action(actor: User | None, action: str, *, obj: Any = None) -> Iterator[None]:
+def atomic_action(
+    actor: User | None, action: str, *, obj: Any = None, actor_username: str = ""
+) -> Iterator[None]:
     """The body of a state-changing service: one transaction, and a `denied` event if refused.
 
     Use it as the outermost block of a service. When it is nested inside a caller's own
@@ -161,5 +231,18 @@ def atomic_action(actor: User | None, action: str, *, obj: Any = None) -> Iterat
         with transaction.atomic():
             yield
     except Refused as exc:
-        record_refusal(actor=actor, action=action, reason=exc.message, obj=obj, details=exc.details or None)
+        record_refusal(actor=actor, action=action, reason=exc.message, obj=obj, details=exc.details or None,
+                       actor_username=actor_username)
+        exc.recorded = True
         raise
+
+
+def record_unrecorded_refusal(actor: Any, exc: Refused, *, path: str) -> None:
+    """The edges' half of "every refusal is recorded": a refusal raised outside a service
+    (a page or API handler asking `policy.require` before reading) gets its event here."""
+    if exc.recorded:
+        return
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    action = str(exc.details.get("perm") or "request")
+    record_refusal(actor=user, action=action, reason=exc.message, details={**exc.details, "path": path[:200]})
+    exc.recorded = True

@@ -11,12 +11,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from baomi import policy
 from baomi.audit import selectors, services
 from baomi.audit.forms import EventFilterForm
 from baomi.audit.models import ChainHead
 from baomi.audit.verify import verify
+from baomi.errors import Invalid
 
 
 @login_required
@@ -31,6 +33,14 @@ def events(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/events.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet would run as a formula (a unit named "=HYPERLINK(...)") stays text."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -41,7 +51,11 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
     reader = request.user
     policy.require(reader, policy.Perm.READ_AUDIT)  # type: ignore[arg-type]
     form = EventFilterForm(request.GET or None)
-    qs = selectors.events_visible_to(reader, form.to_filter())  # type: ignore[arg-type]
+    if form.is_bound and not form.is_valid():  # never export more than was asked for
+        raise Invalid(_("筛选条件有误：%(e)s") % {"e": "；".join(str(m) for ms in form.errors.values() for m in ms)})
+    # Only the events that exist now: the file holds exactly the count its own audit event states.
+    last = ChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
+    qs = selectors.events_visible_to(reader, form.to_filter()).filter(seq__lte=last)  # type: ignore[arg-type]
     services.record(
         actor=reader,  # type: ignore[arg-type]
         action="audit.export",
@@ -57,9 +71,10 @@ def export_csv(request: HttpRequest) -> StreamingHttpResponse:
         yield "\ufeff" + writer.writerow(header)  # BOM so that Excel opens UTF-8 correctly
         for e in qs.iterator(chunk_size=2000):
             yield writer.writerow([
-                e.seq, timezone.localtime(e.at).isoformat(timespec="seconds"), e.actor_username, e.actor_roles,
-                e.action, e.object_type, e.object_id, "" if e.object_level is None else e.object_level,
-                e.summary, e.outcome, e.client_address, e.hash,
+                e.seq, timezone.localtime(e.at).isoformat(timespec="seconds"), _cell(e.actor_username),
+                e.actor_roles, e.action, e.object_type, _cell(e.object_id),
+                "" if e.object_level is None else e.object_level, _cell(e.summary), e.outcome,
+                _cell(e.client_address), e.hash,
             ])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from baomi import policy
-from baomi.errors import BaomiError, NotFound
+from baomi.audit.services import record_unrecorded_refusal
+from baomi.errors import BaomiError, NotFound, Refused
 
 
 @login_required
@@ -16,6 +17,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {
         "roles": policy.role_labels(user),  # type: ignore[arg-type]
     })
+
+
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Unknown API paths answer in the API's one error shape, not with an HTML page."""
+    from django.utils.translation import gettext as _
+
+    return JsonResponse({"error": {"code": "not_found", "message": _("对象不存在")}}, status=404)
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -34,5 +42,7 @@ class DomainErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, BaomiError) or request.path.startswith("/api/"):
             return None
+        if isinstance(exception, Refused):
+            record_unrecorded_refusal(request.user, exception, path=request.path)
         status = 404 if isinstance(exception, NotFound) else exception.status
         return render(request, "core/error.html", {"message": exception.message, "status": status}, status=status)
