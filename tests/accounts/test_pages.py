@@ -333,3 +333,11 @@ def test_audit_events_of_page_actions_carry_the_client_address(sysadmin):
     client.post("/accounts/units/", {"name": "信息中心", "code": "it"})
     event = AuditEvent.objects.filter(action="unit.create").get()
     assert event.client_address == "192.0.2.10"
+
+
+@pytest.mark.django_db
+def test_chinese_by_default_whatever_the_browser_asks(client):
+    response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="zh-hans"' in response.content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert 'lang="en"' in client.get("/accounts/login/").content.decode()

@@ -19,6 +19,21 @@ def request_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+class ChineseFirstMiddleware:
+    """Chinese unless the person chose English with the language menu (its cookie).
+
+    Django's LocaleMiddleware would otherwise follow the browser's Accept-Language, and an
+    office computer with an English browser would open Baomi in English.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)
+
+
 class RequestContextMiddleware:
     """Make the client address available to audit events written anywhere in this request."""
 
