@@ -52,3 +52,15 @@ def login(client, user):
         session["otp_device_id"] = device.persistent_id
         session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _chinese_interface():
+    """Each test starts in the default language: a request that switched to English must not
+    leave English active for the next test in the same worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -27,7 +27,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _setup()
+    from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
+
+    # Static files are served by whitenoise from the data folder, compressed once here.
+    call_command("collectstatic", interactive=False, verbosity=0)
 
     from baomi.wsgi import application
 

@@ -3,6 +3,8 @@ the audit log tells the same story as the data. Loaded once per data folder."""
 
 from __future__ import annotations
 
+import sys
+
 from django.db import transaction
 from django.test import RequestFactory
 
@@ -142,5 +144,6 @@ def print_accounts(*, fresh: bool) -> None:
         role = person.get_admin_role_display() if person.admin_role else person.post
         print(f"  {person.username:<10} {person.full_name:<5} {person.unit.name if person.unit else '':<8} {role}")
     print("-" * 64)
-    print("三员账户须输入动态口令：在另一个终端运行  baomi otp-code qianyong  获取当前口令")
+    command = sys.argv[0] if sys.argv and sys.argv[0].endswith("baomi") else "baomi"
+    print(f"三员账户须输入动态口令：在另一个终端运行  {command} otp-code qianyong  获取当前口令")
     print("=" * 64, flush=True)
