@@ -7,6 +7,26 @@ highest level its holder may know.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from typing import TypeVar
+
+E = TypeVar("E", bound=enum.IntEnum)
+
+
+def _parse(cls: type[E], value: str | int | E, by_zh: Mapping[str, E], what: str) -> E:
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, int):
+        return cls(value)
+    text = str(value).strip()
+    if text.upper() in cls.__members__:
+        return cls[text.upper()]
+    if text.isdigit():
+        return cls(int(text))
+    try:
+        return by_zh[text]
+    except KeyError:
+        raise ValueError(f"unknown {what}: {text!r}") from None
 
 
 class Level(enum.IntEnum):
@@ -47,16 +67,7 @@ class Level(enum.IntEnum):
     @classmethod
     def parse(cls, value: str | int | Level) -> Level:
         """Accept a Level, its int value, its English name (any case) or its Chinese name."""
-        if isinstance(value, Level):
-            return value
-        if isinstance(value, int):
-            return cls(value)
-        text = value.strip()
-        if text.upper() in cls.__members__:
-            return cls[text.upper()]
-        if text.isdigit():
-            return cls(int(text))
-        return cls.from_zh(text)
+        return _parse(cls, value, _BY_ZH, "level")
 
     def __str__(self) -> str:
         return self.zh
@@ -109,17 +120,8 @@ class Clearance(enum.IntEnum):
 
     @classmethod
     def parse(cls, value: str | int | Clearance) -> Clearance:
-        if isinstance(value, Clearance):
-            return value
-        if isinstance(value, int):
-            return cls(value)
-        text = value.strip()
-        if text.upper() in cls.__members__:
-            return cls[text.upper()]
-        for member, zh in _CLEARANCE_ZH.items():
-            if zh == text:
-                return member
-        raise ValueError(f"unknown clearance: {text!r}")
+        """Accept a Clearance, its int value, its English name (any case) or its Chinese name."""
+        return _parse(cls, value, {zh: member for member, zh in _CLEARANCE_ZH.items()}, "clearance")
 
     def __str__(self) -> str:
         return self.zh
