@@ -31,13 +31,16 @@ class Perm(StrEnum):
     GRANT_ROLES = "role.grant"
     READ_AUDIT = "audit.read"
     VERIFY_AUDIT = "audit.verify"
+    MANAGE_ROUTING = "approval.routing"
 
 
 SYSTEM, SECURITY, AUDITOR = "system", "security", "auditor"
 
 _ADMIN_POWERS: dict[str, frozenset[Perm]] = {
     SYSTEM: frozenset({Perm.MANAGE_UNITS, Perm.MANAGE_ACCOUNTS, Perm.VIEW_PEOPLE}),
-    SECURITY: frozenset({Perm.GRANT_CLEARANCE, Perm.GRANT_ROLES, Perm.VIEW_PEOPLE, Perm.READ_AUDIT}),
+    SECURITY: frozenset(
+        {Perm.GRANT_CLEARANCE, Perm.GRANT_ROLES, Perm.VIEW_PEOPLE, Perm.READ_AUDIT, Perm.MANAGE_ROUTING}
+    ),
     # The auditor looks people up to know whose events they read; that reads no classified content.
     AUDITOR: frozenset({Perm.READ_AUDIT, Perm.VERIFY_AUDIT, Perm.VIEW_PEOPLE}),
 }
@@ -113,13 +116,67 @@ def audit_events_visible_to(reader: User) -> Q:
     return Q(pk__in=[])
 
 
+# ---------------------------------------------------------------- approvals
+
+
+def _covered_units(unit_id: int | None) -> set[int] | None:
+    """The unit and all units below it; None means the whole organisation."""
+    if unit_id is None:
+        return None
+    from baomi.accounts.models import Unit
+
+    children: dict[int | None, list[int]] = {}
+    for pk, parent in Unit.objects.values_list("pk", "parent_id"):
+        children.setdefault(parent, []).append(pk)
+    covered, todo = set(), [unit_id]
+    while todo:
+        current = todo.pop()
+        if current not in covered:
+            covered.add(current)
+            todo.extend(children.get(current, []))
+    return covered
+
+
+def approval_steps_decidable_by(person: User) -> Q:
+    """Steps whose role and unit this person's role assignments cover (a role held for a unit
+    covers the units below it; an organisation-wide role covers every unit)."""
+    if not person.is_active or person.admin_role:
+        return Q(pk__in=[])
+    condition = Q(pk__in=[])
+    for role, unit_id in person.role_assignments.values_list("role", "unit_id"):
+        covered = _covered_units(unit_id)
+        condition |= Q(approver_role=role) if covered is None else Q(approver_role=role, unit_id__in=covered)
+    return condition & ~Q(request__requester=person)
+
+
+def reason_may_not_decide(person: User, step: Any) -> str | None:
+    """None when `person` may decide `step` now, else the reason."""
+    from baomi.approvals import registry
+    from baomi.approvals.models import ApprovalStep, StepStatus
+
+    if not person.is_active:
+        return _("未登录或账户已停用")
+    if step.request.requester_id == person.pk:
+        return _("不能审批本人提出的申请")
+    if step.status != StepStatus.PENDING:
+        return _("该审批步骤当前不在待审批状态")
+    if not ApprovalStep.objects.filter(approval_steps_decidable_by(person), pk=step.pk).exists():
+        return _("您不是此审批步骤的审批人")
+    extra = registry.get(step.request.request_type).may_decide
+    return extra(step.request, person) if extra else None
+
+
 def navigation_for(user: User) -> list[tuple[str, str]]:
     """(label, url name) of the pages this person may open."""
     items = [(_("首页"), "core:home")]
+    if not user.admin_role:  # administrators hold no business roles: nothing to approve or request
+        items.append((_("我的待办"), "approvals:inbox"))
     if may(user, Perm.MANAGE_UNITS):
         items.append((_("单位管理"), "accounts:units"))
     if may(user, Perm.VIEW_PEOPLE):
         items.append((_("人员"), "accounts:people"))
+    if may(user, Perm.MANAGE_ROUTING):
+        items.append((_("审批路由"), "approvals:rules"))
     if may(user, Perm.READ_AUDIT):
         items.append((_("审计日志"), "audit:events"))
     items.append((_("个人设置"), "accounts:profile"))

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "baomi.core",
     "baomi.accounts",
     "baomi.audit",
+    "baomi.approvals",
 ]
 
 MIDDLEWARE = [

@@ -362,10 +362,11 @@ def test_navigation_follows_powers(world: World):
     a = world.actors
     base = {"core:home", "accounts:profile"}
     assert names(a["system"]) == base | {"accounts:units", "accounts:people"}
-    assert names(a["security"]) == base | {"accounts:people", "audit:events"}
+    assert names(a["security"]) == base | {"accounts:people", "audit:events", "approvals:rules"}
     assert names(a["auditor"]) == base | {"accounts:people", "audit:events"}
-    assert names(a["secrecy_officer"]) == base | {"accounts:people"}
-    assert names(a["staff"]) == base
+    # Everyone but the administrators has an inbox (我的待办).
+    assert names(a["secrecy_officer"]) == base | {"accounts:people", "approvals:inbox"}
+    assert names(a["staff"]) == base | {"approvals:inbox"}
 
 
 def test_audit_visibility(world: World):

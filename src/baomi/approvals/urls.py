@@ -1,0 +1,12 @@
+from django.urls import path
+
+from baomi.approvals import views
+
+app_name = "approvals"
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("<int:request_id>/", views.detail, name="detail"),
+    path("<int:request_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("rules/", views.rules, name="rules"),
+    path("rules/<int:rule_id>/delete/", views.rule_delete, name="rule_delete"),
+]
