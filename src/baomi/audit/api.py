@@ -9,8 +9,8 @@ from ninja import Router, Schema
 
 from baomi import policy
 from baomi.accounts.models import User
-from baomi.audit import selectors
-from baomi.audit.models import AuditEvent
+from baomi.audit import proofs, selectors
+from baomi.audit.models import AuditEvent, Checkpoint
 from baomi.audit.verify import verify
 
 router = Router(tags=["audit"])
@@ -54,6 +54,68 @@ def list_events(
     if before_seq is not None:
         qs = qs.filter(seq__lt=before_seq)
     return list(qs[: max(1, min(limit, 1000))])
+
+
+class CheckpointOut(Schema):
+    tree_size: int
+    root_hash: str
+    ts_us: int
+    key_id: str
+    signature: str
+
+
+class InclusionOut(Schema):
+    seq: int
+    leaf_index: int
+    event_hash: str
+    leaf_hash: str
+    checkpoint: CheckpointOut
+    path: list[str]
+
+
+class ConsistencyOut(Schema):
+    old: CheckpointOut
+    new: CheckpointOut
+    path: list[str]
+
+
+class PublicKeyOut(Schema):
+    key_id: str
+    pem: str
+
+
+def _auditor(request: HttpRequest) -> None:
+    policy.require(request.user, policy.Perm.VERIFY_AUDIT)  # type: ignore[arg-type]
+
+
+@router.get("/checkpoints", response=list[CheckpointOut], summary="签名检查点（安全审计员）")
+def list_checkpoints(request: HttpRequest, limit: int = 100) -> list[Checkpoint]:
+    _auditor(request)
+    return list(Checkpoint.objects.order_by("-tree_size")[: max(1, min(limit, 1000))])
+
+
+@router.get("/public-key", response=PublicKeyOut, summary="检查点签名公钥（安全审计员）")
+def public_key(request: HttpRequest) -> PublicKeyOut:
+    from cryptography.hazmat.primitives import serialization
+
+    from baomi.audit import keys
+
+    _auditor(request)
+    key = keys.public_key()
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return PublicKeyOut(key_id=keys.key_id(key), pem=pem)
+
+
+@router.get("/proofs/inclusion", response=InclusionOut, summary="包含证明：事件在签名日志中（安全审计员）")
+def inclusion_proof(request: HttpRequest, seq: int, tree_size: int | None = None) -> proofs.InclusionProof:
+    _auditor(request)
+    return proofs.inclusion(seq, tree_size)
+
+
+@router.get("/proofs/consistency", response=ConsistencyOut, summary="一致性证明：新日志延续旧日志（安全审计员）")
+def consistency_proof(request: HttpRequest, old_size: int, new_size: int | None = None) -> proofs.ConsistencyProof:
+    _auditor(request)
+    return proofs.consistency(old_size, new_size)
 
 
 @router.get("/status", response=ChainStatus, summary="审计链校验（安全审计员）")
