@@ -1,4 +1,4 @@
-"""The `baomi` command: demo, serve, migrate, audit, createadmin, tick."""
+"""The `baomi` command: demo, serve, migrate, audit, createadmin, tick, scan."""
 
 from __future__ import annotations
 
@@ -178,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tick", help="执行定时任务（可由 cron 调用，幂等）")
     p.set_defaults(func=cmd_tick)
+
+    from baomi.scanner.cli import add_parser as add_scan_parser
+
+    add_scan_parser(sub)
 
     p = sub.add_parser("otp-code", help="演示安装：打印演示管理员当前的动态口令")
     p.add_argument("username")

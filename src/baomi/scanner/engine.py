@@ -1,0 +1,646 @@
+"""The scan of one file: recognise its format, extract text by parts, detect, report.
+
+Detection is the same for every format: `baomi.marking.find_all` for marks, the keyword
+matcher over the UTF-8 bytes, and the fingerprint session over the text. Formats only
+differ in how they cut a file into parts (page, sheet, slide, header, comments…), and a
+part may be "strong" (headers, footers, text boxes, titles), which makes every mark in
+it a header-position mark in addition to what find_all judges from the lines.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import os
+import re
+import signal
+import stat
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from baomi.marking import HEADER_LINES, WORK_SECRET_LABELS, MarkMatch, find_all
+from baomi.scanner import archive, documents, mail
+from baomi.scanner.base import ScanTimeout, Skipped, Unsupported
+from baomi.scanner.fingerprint import FingerprintIndex, FingerprintSession, Span
+from baomi.scanner.keywords import STAR_ANCHORS, KeywordMatcher
+from baomi.scanner.limits import Budget, LimitExceeded, Limits
+from baomi.scanner.model import FileResult, Finding, Kind, Problem, Status
+from baomi.scanner.rules import KeywordRule, Rules
+from baomi.scanner.text import detect_encoding
+
+CONTEXT = 20  # characters of context on each side of a snippet
+_SNIPPET_BYTES = 4 * CONTEXT + 256  # bytes decoded around a snippet: CONTEXT characters and room for masking
+_MASK_REACH = 64  # characters beyond a snippet searched for keywords cut by its edge
+_CONTEXT_BYTES = 4096  # the line before and after a region or a mark window, at most
+_WORK_LABELS = {"".join(label.split()) for label in WORK_SECRET_LABELS}
+_MI = "密".encode()
+# Last byte of a space character: ASCII spaces and line breaks, U+3000 (e3 80 80), U+00A0 (c2 a0).
+_SPACE_END = {bytes([b]) for b in b" \t\r\n\x0b\x0c\x80\xa0"}
+_NOT_SPACE = re.compile(r"\S")
+MASK = "■"
+
+Handler = Callable[[IO[bytes], str, int, Any], None]
+
+_IMAGES = ((b"\x89PNG", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF8", "GIF"), (b"II*\x00", "TIFF"),
+           (b"MM\x00*", "TIFF"))
+_LEGACY_EXT = {
+    ".doc": "legacy Word .doc", ".wps": "WPS .wps", ".xls": "legacy Excel .xls", ".et": "WPS .et",
+    ".ppt": "legacy PowerPoint .ppt", ".dps": "WPS .dps",
+}
+_IMAGE_EXT = {".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".bmp", ".webp"}
+_HTML_EXT = {".html", ".htm", ".xhtml", ".shtml"}
+_MAIL_EXT = {".eml", ".mht", ".mhtml"}
+_ZIP_DOCUMENTS = {"docx", "docm", "xlsx", "xlsm", "pptx", "pptm", "odt", "ods", "odp"}
+
+
+def sniff(head: bytes, name: str) -> str:
+    """The kind of a file from its first bytes, the name only where content cannot tell."""
+    ext = os.path.splitext(name)[1].lower()
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"{\\rtf"):
+        return "rtf"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh") and ext in (".bz2", ".tbz2", ".tbz"):
+        return "bzip2"
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head[257:262] == b"ustar":
+        return "tar"
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        return "7z"
+    if head.startswith(b"Rar!\x1a\x07"):
+        return "rar"
+    if any(head.startswith(magic) for magic, _ in _IMAGES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
+    if ext in _IMAGE_EXT and (head.startswith(b"BM") or b"\x00" in head[:512]):
+        return "image"
+    if ext in _LEGACY_EXT:
+        return "legacy"
+    if ext in _MAIL_EXT or (head[:4096].lower().find(b"mime-version:") >= 0 and _looks_like_headers(head)):
+        return "eml"
+    lowered = head[:1024].lstrip().lower()
+    if ext in _HTML_EXT or lowered.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    return "text"
+
+
+def _looks_like_headers(head: bytes) -> bool:
+    first = head.split(b"\n", 1)[0]
+    return b":" in first and b" " not in first.split(b":", 1)[0]
+
+
+def _unsupported(message: str) -> Handler:
+    def handle(f: IO[bytes], name: str, size: int, job: Any) -> None:
+        raise Unsupported(message)
+
+    return handle
+
+
+def _legacy(f: IO[bytes], name: str, size: int, job: Any) -> None:
+    what = _LEGACY_EXT.get(os.path.splitext(name)[1].lower(), "legacy Office file")
+    raise Unsupported(f"{what}: needs LibreOffice to convert it to the OOXML format first")
+
+
+def _text(f: IO[bytes], name: str, size: int, job: Any) -> None:
+    head = f.read(64 * 1024)
+    f.seek(0)
+    encoding = detect_encoding(head)
+    if encoding is None:
+        raise Skipped("binary file of unknown type")
+    job.stream(f, encoding)
+
+
+HANDLERS: dict[str, Handler] = {
+    "zip": archive.zip_file,
+    "ole": archive.ole,
+    "pdf": documents.pdf,
+    "rtf": documents.rtf,
+    "html": documents.html,
+    "eml": mail.eml,
+    "tar": archive.tar_file,
+    "gzip": archive.compressed("gzip"),
+    "bzip2": archive.compressed("bzip2"),
+    "xz": archive.compressed("xz"),
+    "7z": _unsupported("7-Zip archive: needs 7-Zip to unpack it first"),
+    "rar": _unsupported("RAR archive: needs unrar to unpack it first"),
+    "image": _unsupported("image: needs OCR (not installed) to read text in it"),
+    "legacy": _legacy,
+    "text": _text,
+}
+
+
+def _describe(exc: BaseException, kind: str) -> str:
+    """A clear one-line message for a file we could not read."""
+    what = kind or "file"
+    if isinstance(exc, zipfile.BadZipFile | EOFError):
+        return f"damaged or truncated {what}: {exc or 'unexpected end of data'}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot read: {exc.strerror}"
+    if isinstance(exc, MemoryError):
+        return f"{what} too large to process in memory"
+    if isinstance(exc, RecursionError):
+        return f"malformed {what}: nested too deeply"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return f"malformed {what}: {text[:300]}"
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float | None) -> Iterator[None]:
+    """Raise ScanTimeout after `seconds` (Unix, main thread: where signals are delivered)."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum: int, frame: object) -> None:
+        raise ScanTimeout(f"timed out after {seconds:g} s")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+class Scanner:
+    """Compiled rules plus options; reuse one per process (not thread-safe: hyperscan scratch)."""
+
+    def __init__(self, rules: Rules | None = None, *, limits: Limits | None = None, show: bool = False,
+                 keyword_backend: str | None = None) -> None:
+        self.rules = rules or Rules()
+        self.limits = limits or Limits()
+        self.show = show
+        self.keywords = KeywordMatcher(self.rules.keywords, keyword_backend)
+        self.fingerprints = FingerprintIndex([c.hashes for c in self.rules.fingerprints], self.rules.k,
+                                             self.rules.min_match_chars)
+
+    # --- entry points ------------------------------------------------------------------
+
+    def scan_path(self, path: Path | str, display: str | None = None) -> FileResult:
+        """Scan one file on disk; never raises for anything the file contains."""
+        path = Path(path)
+        result = FileResult(path=display if display is not None else str(path))
+        started = time.monotonic()
+        job = _Job(self, result)
+        try:
+            st = path.stat()
+        except OSError as exc:
+            result.status, result.error = Status.ERROR, f"cannot read: {exc.strerror or exc}"
+            return result
+        result.size = st.st_size
+        job.filename(path.name)
+        if not stat.S_ISREG(st.st_mode):
+            result.status, result.error = Status.SKIPPED, "not a regular file"
+            return result
+        limit = self.limits.max_file_size
+        if limit is not None and st.st_size > limit:
+            result.status = Status.SKIPPED
+            result.error = f"larger than the size limit ({_size(st.st_size)} > {_size(limit)})"
+            return result
+        self._guarded(job, lambda: self._open_and_dispatch(path, job))
+        result.elapsed_ms = int((time.monotonic() - started) * 1000)
+        return result
+
+    def scan_bytes(self, data: bytes, name: str = "upload") -> FileResult:
+        """Scan content held in memory (an upload); `name` is shown and used for sniffing."""
+        import io
+
+        started = time.monotonic()
+        result = FileResult(path=name, size=len(data))
+        job = _Job(self, result)
+        job.filename(os.path.basename(name))
+        self._guarded(job, lambda: self._dispatch(io.BytesIO(data), os.path.basename(name), len(data), job))
+        result.elapsed_ms = int((time.monotonic() - started) * 1000)
+        return result
+
+    def scan_text(self, text: str, name: str = "text") -> FileResult:
+        """Scan pasted text (publication review): one part, no file name check."""
+        result = FileResult(path=name, size=len(text.encode()), type="text")
+        job = _Job(self, result)
+        self._guarded(job, lambda: job.part(text, "text"))
+        return result
+
+    # --- internals ---------------------------------------------------------------------
+
+    def _open_and_dispatch(self, path: Path, job: _Job) -> None:
+        with path.open("rb") as f:
+            self._dispatch(f, path.name, job.result.size, job)
+
+    def _guarded(self, job: _Job, action: Callable[[], None]) -> None:
+        result = job.result
+        try:
+            with _deadline(self.limits.timeout_s):
+                action()
+        except Unsupported as exc:
+            result.status, result.error = Status.UNSUPPORTED, str(exc)
+        except Skipped as exc:
+            result.status, result.error = Status.SKIPPED, str(exc)
+        except LimitExceeded as exc:
+            result.status, result.error = Status.ERROR, f"limit exceeded: {exc}"
+        except ScanTimeout as exc:
+            result.status, result.error = Status.ERROR, str(exc)
+        except Exception as exc:  # a damaged file in any library: reported, never fatal
+            result.status, result.error = Status.ERROR, _describe(exc, result.type)
+        job.finish()
+
+    def _dispatch(self, f: IO[bytes], name: str, size: int, job: _Job) -> None:
+        head = f.read(8192)
+        f.seek(0)
+        kind = sniff(head, name)
+        if not job.stack:
+            ext = os.path.splitext(name)[1].lower().lstrip(".")
+            # A docx too damaged to open as a zip is still reported as a damaged docx.
+            job.result.type = ext if kind == "zip" and ext in _ZIP_DOCUMENTS else kind
+        HANDLERS[kind](f, name, size, job)
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    value = n / 1024
+    for unit in ("KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"
+
+
+class _Job:
+    """One top-level file's scan: the Job protocol of base.py, and the detection itself."""
+
+    def __init__(self, scanner: Scanner, result: FileResult) -> None:
+        self.scanner = scanner
+        self.limits = scanner.limits
+        self.budget = Budget(scanner.limits)
+        self.result = result
+        self.stack: list[str] = []
+        self.fp: FingerprintSession | None = scanner.fingerprints.session() if scanner.fingerprints else None
+
+    # --- the Job protocol --------------------------------------------------------------
+
+    def set_type(self, kind: str) -> None:
+        if not self.stack:
+            self.result.type = kind
+
+    def open_zip_part(self, zf: zipfile.ZipFile, name: str) -> IO[bytes]:
+        return archive.open_zip_part(zf, name, self)
+
+    def member_problem(self, member: str, status: str, message: str) -> None:
+        self.result.problems.append(Problem("/".join([*self.stack, member]), Status(status), message))
+
+    def member(self, name: str, f: IO[bytes], size: int) -> None:
+        if len(self.stack) >= self.limits.max_depth:
+            raise LimitExceeded(f"{'/'.join([*self.stack, name])}: nested deeper than {self.limits.max_depth} levels")
+        self.result.members += 1
+        self.stack.append(name)
+        try:
+            self.filename(os.path.basename(name))
+            try:
+                size = size or _stream_size(f)
+                self.scanner._dispatch(f, os.path.basename(name), size, self)
+            except Unsupported as exc:
+                self._problem(Status.UNSUPPORTED, str(exc))
+            except Skipped as exc:
+                self._problem(Status.SKIPPED, str(exc))
+            except (LimitExceeded, ScanTimeout):
+                raise
+            except Exception as exc:
+                self._problem(Status.ERROR, _describe(exc, os.path.splitext(name)[1].lstrip(".") or "file"))
+        finally:
+            self.stack.pop()
+
+    def _problem(self, status: Status, message: str) -> None:
+        self.result.problems.append(Problem("/".join(self.stack), status, message))
+
+    def part(self, text: str, part: str, *, strong: bool = False, where: dict[str, Any] | None = None,
+             cells: list[tuple[int, str]] | None = None) -> None:
+        if not text or text.isspace():
+            return
+        if len(text) > self.limits.max_part_chars:
+            text = text[: self.limits.max_part_chars]
+            self._problem(Status.SKIPPED, f"{part}: text beyond {self.limits.max_part_chars} characters not scanned")
+        self._detect(text.encode("utf-8", "surrogatepass"), self._location(part, where), strong=strong, cells=cells,
+                     text=text)
+
+    def stream(self, f: IO[bytes], encoding: str) -> None:
+        """Regions of whole lines; each is detected with the previous line as context and
+        the next line as look-ahead, so a mark split across a region boundary is seen once."""
+        from baomi.scanner import text as textmod
+
+        location = self._location("text", {"encoding": encoding.replace("-bom", "")})
+        regions = textmod.iter_regions(f, encoding, textmod.REGION)
+        current = next(regions, None)
+        line0, before = 1, b""
+        while current is not None:
+            following = next(regions, None)
+            after = b""
+            if following:
+                nl = following.find(b"\n", 0, _CONTEXT_BYTES)
+                after = following[: nl + 1 if nl >= 0 else _CONTEXT_BYTES]
+            self._detect(current, location, before=before, after=after, line0=line0)
+            line0 += current.count(b"\n")
+            start = current.rfind(b"\n", 0, len(current) - 1) + 1
+            before = current[start:] if len(current) - start <= _CONTEXT_BYTES else current[-_CONTEXT_BYTES:]
+            current = following
+
+    # --- detection ---------------------------------------------------------------------
+
+    def filename(self, name: str) -> None:
+        if name:
+            self._detect(name.encode("utf-8", "surrogatepass"), self._location("filename", None), fingerprint=False)
+
+    def _location(self, part: str, where: dict[str, Any] | None) -> dict[str, Any]:
+        loc: dict[str, Any] = {}
+        if self.stack:
+            loc["member"] = "/".join(self.stack)
+        loc["part"] = part
+        if where:
+            loc.update(where)
+        return loc
+
+    def _add(self, finding: Finding) -> None:
+        self.result.record(finding, len(self.result.findings) < self.limits.max_findings)
+
+    def _detect(self, data: bytes, location: dict[str, Any], *, strong: bool = False,
+                cells: list[tuple[int, str]] | None = None, before: bytes = b"", after: bytes = b"",
+                line0: int = 1, text: str | None = None, fingerprint: bool = True) -> None:
+        """Keywords and marks in UTF-8 `data` (a part, or a region of a text file with the
+        line before and after it as context); offsets stay in bytes, and only the places
+        that are reported are decoded."""
+        result, show = self.result, self.scanner.show
+        matcher = self.scanner.keywords
+        rules = matcher.rules
+        hits, anchors = matcher.scan(data)
+        if hits and matcher.nested:
+            hits = _outermost(hits, rules)
+        if after:  # a mark that starts here may have its star on the next line, in `after`
+            anchors += [(index, pos + len(data)) for index, pos in matcher.scan(after)[1]]
+        marks = self._marks(data, anchors, before, after) if anchors else []
+        events: list[tuple[int, int, Any]] = [(h[1], 0, h) for h in hits]
+        if marks:
+            events += [(m[0], 1, m) for m in marks]
+            events.sort(key=lambda e: (e[0], e[1]))
+        ext = before + data + after if (before or after) and events else data
+        shift = len(before) if ext is not data else 0
+        starts = [h[1] for h in hits]
+        lines = _LineCounter(data, line0)
+        limit = self.limits.max_findings
+        for i, (pos, what, item) in enumerate(events):
+            if len(result.findings) >= limit:
+                # Listing is full: count the rest without building anything.
+                for _, rest_what, rest in events[i:]:
+                    kind = "mark" if rest_what else ("simulated" if rules[rest[0]].simulate else "keyword")
+                    result.tally[kind] += 1
+                result.omitted += len(events) - i
+                break
+            if what == 0:
+                rule = rules[item[0]]
+                details: dict[str, Any] = {"dictionary": rule.dictionary}
+                if rule.source:
+                    details["source"] = rule.source
+                result.record(Finding(
+                    kind=Kind.KEYWORD, level=rule.level, location=_at(location, lines.line(pos), cells, pos),
+                    snippet=self._snippet(ext, shift, pos, item[2], hits, starts, keep=False),
+                    rule=rule.id, weight=rule.weight, simulated=rule.simulate,
+                    text=data[pos : item[2]].decode("utf-8", "replace") if show else None, details=details,
+                ))
+            else:
+                start, end, m = item
+                line = lines.line(start)
+                problems = m.marking.problems()
+                details = {"mark_problems": problems} if problems else {}
+                result.record(Finding(
+                    kind=Kind.MARK, level=m.marking.level, location=_at(location, line, cells, start),
+                    snippet=self._snippet(ext, shift, start, end, hits, starts, keep=True), rule=str(m.marking),
+                    # find_all saw the mark after a padding of HEADER_LINES empty lines, so its
+                    # `strong` means "alone on its line"; header position is judged here.
+                    strong=strong or m.strong or line <= HEADER_LINES,
+                    text=m.text if show else None, details=details,
+                ))
+        if fingerprint and self.fp is not None:
+            if text is None:
+                text = data.decode("utf-8", "replace")
+            self.fp.feed(text, (location, line0, cells, text))
+
+    def _marks(self, data: bytes, anchors: list[tuple[int, int]], before: bytes,
+               after: bytes) -> list[tuple[int, int, MarkMatch]]:
+        """Marks near the anchors the matcher found, as (start, end, match) in bytes of `data`.
+
+        Only lines that can hold a mark are handed to find_all: a star preceded (past any
+        spaces and one line break) by 密, or a line that is nothing but a work-secret label.
+        Each such line goes with the lines before and after it, since a mark may be split
+        across one line break.
+        """
+        ext = before + data + after
+        off = len(before)
+        windows: list[list[int]] = []
+        for index, pos in anchors:
+            p = pos + off
+            # Every search is bounded, so that a huge line full of anchors stays linear.
+            lo, hi = max(0, p - _CONTEXT_BYTES), min(len(ext), p + _CONTEXT_BYTES)
+            line_start = ext.rfind(b"\n", lo, p) + 1 or lo
+            line_end = ext.find(b"\n", p, hi)
+            if index < STAR_ANCHORS:
+                # 密 right before the star, or past spaces and one line break
+                if ext[p - 3 : p] != _MI and (ext[p - 1 : p] not in _SPACE_END or not ext[
+                        max(0, p - 48) : p].decode("utf-8", "ignore").rstrip().endswith("密")):
+                    continue
+            elif (p > line_start and ext[p - 1 : p] not in _SPACE_END) or "".join(
+                    ext[line_start : line_end if line_end >= 0 else hi].decode("utf-8", "ignore").split()) \
+                    not in _WORK_LABELS:
+                continue
+            # The anchor's line with the line before and after it: a mark spans one break at most.
+            w0 = (ext.rfind(b"\n", lo, line_start - 1) + 1 or lo) if line_start > lo else lo
+            next_end = ext.find(b"\n", line_end + 1, hi) if line_end >= 0 else -1
+            w1 = next_end + 1 if next_end >= 0 else hi
+            if windows and w0 <= windows[-1][1]:
+                windows[-1][1] = max(windows[-1][1], w1)
+            else:
+                windows.append([w0, w1])
+        found: list[tuple[int, int, MarkMatch]] = []
+        for w0, w1 in windows:
+            chunk = ext[w0:w1].decode("utf-8", "surrogateescape")
+            # A window cut inside a line gets a sentinel, so that find_all does not take the
+            # cut for the start or end of a line.
+            lead = "|" if w0 > 0 and ext[w0 - 1] != 10 else ""
+            trail = "|" if w1 < len(ext) and ext[w1 - 1] != 10 else ""
+            pad = "\n" * HEADER_LINES + lead
+            char_pos, byte_pos = 0, w0 - off  # advanced incrementally: matches come in order
+            for m in find_all(pad + chunk + trail):
+                cs = m.start - len(pad)
+                if cs < char_pos or cs >= len(chunk):
+                    continue
+                byte_pos += len(chunk[char_pos:cs].encode("utf-8", "surrogateescape"))
+                char_pos = cs
+                if 0 <= byte_pos < len(data):
+                    found.append((byte_pos, byte_pos + len(m.text.encode("utf-8", "surrogateescape")), m))
+        return found
+
+    def _snippet(self, ext: bytes, shift: int, start: int, end: int, hits: list[tuple[int, int, int]],
+                 starts: list[int], *, keep: bool) -> str:
+        """The masked snippet around bytes [start, end) of the data, which sits at `shift` in
+        `ext` (the data with its context lines); `hits` are the data's keyword hits."""
+        start, end = start + shift, end + shift
+        w0 = max(0, start - _SNIPPET_BYTES)
+        w1 = min(len(ext), end + _SNIPPET_BYTES)
+        head = ext[w0:start].decode("utf-8", "ignore")
+        mid = ext[start:end].decode("utf-8", "replace")
+        tail = ext[end:w1].decode("utf-8", "ignore")
+        masks: list[tuple[int, int]] = []
+        if not self.scanner.show:
+            # The hits near the window, converted to characters of the window.
+            lo = bisect.bisect_left(starts, w0 - shift - _SNIPPET_BYTES)
+            hi = bisect.bisect_left(starts, w1 - shift)
+            for _, s, e in hits[lo:hi]:
+                s, e = max(s + shift, w0), min(e + shift, w1)
+                if s < e:
+                    cs = len(ext[w0:s].decode("utf-8", "ignore"))
+                    masks.append((cs, cs + len(ext[s:e].decode("utf-8", "ignore"))))
+        return self._snippet_text(head + mid + tail, len(head), len(head) + len(mid), keep=keep, masks=masks,
+                                  more_before=w0 > 0, more_after=w1 < len(ext))
+
+    def _snippet_text(self, text: str, start: int, end: int, *, keep: bool, masks: list[tuple[int, int]] | None = None,
+                      masked: tuple[int, int] | None = None, more_before: bool = False,
+                      more_after: bool = False) -> str:
+        """CONTEXT characters either side of text[start:end]; every keyword in sight masked
+        (the matched one too, unless `keep`: marks stay readable), and `masked` as well.
+        `masks` are the keyword spans if the caller knows them; else they are looked for."""
+        a, b = max(0, start - CONTEXT), min(len(text), end + CONTEXT)
+        if self.scanner.show:
+            body = text[a:b]
+        else:
+            if masks is None:
+                # A little beyond the window too, so that a keyword cut by its edge is masked.
+                s0, s1 = max(0, a - _MASK_REACH), min(len(text), b + _MASK_REACH)
+                window = text[s0:s1].encode("utf-8", "surrogatepass")
+                hits, _ = self.scanner.keywords.scan(window)
+                masks = [(s + s0, e + s0) for _, s, e in _to_chars(window, hits)] if hits else []
+            if masked is not None:
+                masks.append(masked)
+            if keep:
+                masks = [piece for s, e in masks for piece in ((s, min(e, start)), (max(s, end), e))]
+            pieces: list[str] = []
+            pos = a
+            for s, e in sorted(masks):
+                s, e = max(s, pos), min(e, b)
+                if s >= e:
+                    continue
+                pieces.append(text[pos:s])
+                pieces.append(_NOT_SPACE.sub(MASK, text[s:e]))
+                pos = e
+            pieces.append(text[pos:b])
+            body = "".join(pieces)
+        body = body.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+        return ("…" if a > 0 or more_before else "") + body + ("…" if b < len(text) or more_after else "")
+
+    def finish(self) -> None:
+        """Turn the fingerprint session's matches into findings."""
+        if self.fp is None:
+            return
+        carriers = self.scanner.rules.fingerprints
+        total = max(self.fp.norm_chars, 1)
+        for match in self.fp.results():
+            carrier = carriers[match.carrier]
+            spans = [self._span(span) for span in match.spans[:20]]
+            first: dict[str, Any] = spans[0] if spans else {"location": {}, "snippet": ""}
+            self._add(Finding(
+                kind=Kind.FINGERPRINT, level=carrier.level, location=first["location"], snippet=first["snippet"],
+                rule=carrier.carrier_id,
+                details={
+                    "carrier_id": carrier.carrier_id,
+                    "overlap": round(min(match.matched_chars / total, 1.0), 4),
+                    "coverage": round(len(match.hashes) / max(self.scanner.fingerprints.sizes[match.carrier], 1), 4),
+                    "matched_chars": match.matched_chars,
+                    "spans": spans,
+                },
+            ))
+        self.fp = None
+
+    def _span(self, span: Span) -> dict[str, Any]:
+        location, line0, cells, text = span.ref
+        line = line0 + text.count("\n", 0, span.start)
+        at = len(text[: span.start].encode("utf-8", "surrogatepass")) if cells else span.start
+        return {
+            "location": _at(location, line, cells, at),
+            "start": span.start,
+            "end": span.end,
+            "chars": span.chars,
+            "snippet": self._snippet_text(text, span.start, min(span.end, span.start + 2 * CONTEXT), keep=False,
+                                          masked=(span.start, span.end)),
+        }
+
+
+class _LineCounter:
+    """Line numbers for increasing byte offsets in O(total length)."""
+
+    def __init__(self, data: bytes, line0: int) -> None:
+        self.data, self.pos, self.current = data, 0, line0
+
+    def line(self, offset: int) -> int:
+        if offset < self.pos:
+            self.pos, self.current = 0, self.current - self.data.count(b"\n", 0, self.pos)
+        self.current += self.data.count(b"\n", self.pos, offset)
+        self.pos = offset
+        return self.current
+
+
+def _outermost(hits: list[tuple[int, int, int]], rules: list[KeywordRule]) -> list[tuple[int, int, int]]:
+    """Drop a hit inside a longer hit of no lower level (国防 inside 国防科工), so that one
+    place is reported once, at its highest level."""
+    kept: list[tuple[int, int, int]] = []
+    for hit in hits:
+        rule, start, end = hit
+        covered = False
+        for other, s, e in reversed(kept[-8:]):
+            if s <= start and end <= e and (s, e) != (start, end) and \
+                    rules[other].level >= rules[rule].level and rules[other].simulate == rules[rule].simulate:
+                covered = True
+                break
+        if not covered:
+            kept.append(hit)
+    return kept
+
+
+def _at(location: dict[str, Any], line: int, cells: list[tuple[int, str]] | None, offset: int) -> dict[str, Any]:
+    """The location of a finding at byte `offset` of a part: cell or sheet when the part is
+    made of cells (the line in the joined text would mean nothing), else the line."""
+    loc = dict(location)
+    if cells:
+        i = bisect.bisect_right(cells, (offset, "\U0010ffff")) - 1
+        if i >= 0:
+            key, _, value = cells[i][1].partition("=")
+            loc[key] = value
+            return loc
+    loc["line"] = line
+    return loc
+
+
+def _to_chars(data: bytes, hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Byte offsets → character offsets, decoding only the gaps between successive offsets."""
+    points = sorted({p for _, s, e in hits for p in (s, e)})
+    mapping: dict[int, int] = {}
+    byte_pos = char_pos = 0
+    for p in points:
+        char_pos += len(data[byte_pos:p].decode("utf-8", "replace"))
+        byte_pos = p
+        mapping[p] = char_pos
+    return [(r, mapping[s], mapping[e]) for r, s, e in hits]
+
+
+def _stream_size(f: IO[bytes]) -> int:
+    pos = f.tell()
+    size = f.seek(0, os.SEEK_END)
+    f.seek(pos)
+    return size
+

@@ -1,0 +1,151 @@
+"""What a scan reports: findings, per-file results and their JSON form.
+
+The JSON form is a stable, versioned schema (docs/scanner.md) because reports travel:
+an inspector imports a computer's `--json` report into that device's record on the
+server, possibly months later and from an older scanner version.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from baomi.levels import Level
+
+#: Version of the JSON Lines record schema; bump on any incompatible change.
+SCHEMA_VERSION = 1
+
+
+class Status(enum.StrEnum):
+    """Outcome for one file. Only ERROR makes the scan's exit code 2."""
+
+    OK = "ok"  # read completely (findings or not)
+    ERROR = "error"  # could not be read: malformed, truncated, limit exceeded, I/O error
+    UNSUPPORTED = "unsupported"  # a format we know but cannot read here (legacy .doc, images, encrypted)
+    SKIPPED = "skipped"  # deliberately not read: over the size limit, binary of unknown type, not a regular file
+
+
+class Kind(enum.StrEnum):
+    MARK = "mark"
+    KEYWORD = "keyword"
+    FINGERPRINT = "fingerprint"
+
+
+@dataclass
+class Finding:
+    """One thing found in one place of a file.
+
+    `snippet` is masked unless the scan was run with show=True: a report about an
+    ordinary computer must not itself become a classified document.
+    """
+
+    kind: Kind
+    level: Level
+    location: dict[str, Any]
+    snippet: str
+    rule: str  # canonical mark, keyword rule id, or carrier id
+    strong: bool = False  # marks: header position (own line, first lines, header/footer part)
+    weight: float | None = None  # keywords: the dictionary weight
+    simulated: bool = False  # from a dictionary under trial: reported, never enforced
+    text: str | None = None  # the matched text itself, only with show=True
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind.value,
+            "level": self.level.name,
+            "level_zh": self.level.zh,
+            "location": self.location,
+            "snippet": self.snippet,
+            "rule": self.rule,
+            "simulated": self.simulated,
+        }
+        if self.kind is Kind.MARK:
+            out["strong"] = self.strong
+        if self.weight is not None:
+            out["weight"] = self.weight
+        if self.text is not None:
+            out["text"] = self.text
+        if self.details:
+            out.update(self.details)
+        return out
+
+
+@dataclass
+class Problem:
+    """A member of a container (archive entry, mail attachment) that could not be read."""
+
+    member: str
+    status: Status
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"member": self.member, "status": self.status.value, "message": self.message}
+
+
+@dataclass
+class FileResult:
+    """Everything the scan learnt about one file (top level; containers included)."""
+
+    path: str
+    status: Status = Status.OK
+    error: str | None = None
+    type: str = ""
+    size: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    omitted: int = 0  # findings beyond Limits.max_findings, counted but not listed
+    # Every finding by kind ("simulated" for trial dictionaries), listed or omitted.
+    tally: Counter[str] = field(default_factory=Counter)
+    members: int = 0  # container members read
+    elapsed_ms: int = 0
+
+    @property
+    def enforced(self) -> list[Finding]:
+        return [f for f in self.findings if not f.simulated]
+
+    @property
+    def has_findings(self) -> bool:
+        """Findings that count for the exit code: simulated ones never do."""
+        return any(n for key, n in self.tally.items() if key != "simulated")
+
+    @property
+    def has_errors(self) -> bool:
+        return self.status is Status.ERROR or any(p.status is Status.ERROR for p in self.problems)
+
+    @property
+    def max_level(self) -> Level | None:
+        levels = [f.level for f in self.enforced]
+        return max(levels) if levels else None
+
+    def counts(self) -> dict[str, int]:
+        """How many of each kind were found, including those beyond the listing limit."""
+        return {key: self.tally.get(key, 0) for key in (*(k.value for k in Kind), "simulated")}
+
+    def record(self, finding: Finding, listed: bool = True) -> None:
+        """Count a finding, and list it unless the listing limit was reached."""
+        self.tally["simulated" if finding.simulated else finding.kind.value] += 1
+        if listed:
+            self.findings.append(finding)
+        else:
+            self.omitted += 1
+
+    def to_json(self) -> dict[str, Any]:
+        level = self.max_level
+        return {
+            "v": SCHEMA_VERSION,
+            "path": self.path,
+            "status": self.status.value,
+            "error": self.error,
+            "type": self.type,
+            "size": self.size,
+            "level": level.name if level is not None else None,
+            "counts": self.counts(),
+            "findings": [f.to_json() for f in self.findings],
+            "omitted": self.omitted,
+            "problems": [p.to_json() for p in self.problems],
+            "members": self.members,
+            "elapsed_ms": self.elapsed_ms,
+        }

@@ -1,0 +1,268 @@
+"""Keyword dictionaries and carrier fingerprints, and the bundle file that carries them.
+
+Classified and ordinary networks never connect, so the server exports the rules to a
+file (`rules.bundle`) that an officer carries to the air-gapped computer and passes to
+`baomi scan --rules`. The bundle is JSON, gzipped or not, and holds no classified text:
+keywords as the classification guide lists them, titles only as SHA-256 hashes, and
+carriers only as fingerprint hashes from which the text cannot be recovered. Its format
+is documented in docs/scanner.md; `build_bundle` makes one from plain Python data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from baomi.levels import Level
+from baomi.scanner import fingerprint as fp
+
+BUNDLE_FORMAT = "baomi-scan-rules"
+BUNDLE_VERSION = 1
+
+
+class RulesError(ValueError):
+    """A rules file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class KeywordRule:
+    """One dictionary word: what to look for, the level it suggests, and where it comes from."""
+
+    id: str
+    keyword: str
+    level: Level
+    weight: float = 1.0
+    source: str = ""  # e.g. the classification-guide entry, or "custom"
+    dictionary: str = ""
+    simulate: bool = False  # a dictionary under trial: findings are reported, never enforced
+
+
+@dataclass(eq=False)
+class CarrierFingerprint:
+    carrier_id: str
+    level: Level
+    hashes: fp.Hashes
+    length: int = 0  # normalised characters of the carrier
+    title_sha256: str = ""
+
+
+@dataclass
+class Rules:
+    """Everything a scan matches besides marks, which need no rules."""
+
+    keywords: list[KeywordRule] = field(default_factory=list)
+    fingerprints: list[CarrierFingerprint] = field(default_factory=list)
+    k: int = fp.K
+    window: int = fp.WINDOW
+    min_match_chars: int = fp.MIN_MATCH_CHARS
+    sources: list[str] = field(default_factory=list)  # for the report: which files were loaded
+
+    def merge(self, other: Rules) -> Rules:
+        if other.fingerprints and self.fingerprints and (other.k, other.window) != (self.k, self.window):
+            raise RulesError("bundles use different fingerprint parameters (k, window); export them again")
+        params = (other.k, other.window, other.min_match_chars) if other.fingerprints else (
+            self.k, self.window, self.min_match_chars)
+        return Rules(
+            keywords=self.keywords + other.keywords,
+            fingerprints=self.fingerprints + other.fingerprints,
+            k=params[0], window=params[1], min_match_chars=params[2],
+            sources=self.sources + other.sources,
+        )
+
+    def as_simulation(self) -> Rules:
+        """The same rules with every keyword under trial (`--simulate`); fingerprints dropped."""
+        return Rules(keywords=[replace(r, simulate=True) for r in self.keywords], sources=self.sources,
+                     k=self.k, window=self.window, min_match_chars=self.min_match_chars)
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def _keyword_entry(item: Mapping[str, Any] | str, n: int, dict_id: str) -> dict[str, Any]:
+    if isinstance(item, str):
+        item = {"keyword": item}
+    keyword = str(item["keyword"]).strip()
+    if not keyword:
+        raise RulesError(f"dictionary {dict_id!r}: empty keyword")
+    return {
+        "id": str(item.get("id") or f"{dict_id}:{n}"),
+        "keyword": keyword,
+        "level": Level.parse(item.get("level", Level.INTERNAL)).name,
+        "weight": float(item.get("weight", 1.0)),
+        "source": str(item.get("source", "")),
+    }
+
+
+def build_bundle(
+    *,
+    dictionaries: Iterable[Mapping[str, Any]] = (),
+    keywords: Iterable[Mapping[str, Any] | str] = (),
+    carriers: Iterable[Mapping[str, Any]] = (),
+    issuer: str = "",
+    k: int = fp.K,
+    window: int = fp.WINDOW,
+    min_match_chars: int = fp.MIN_MATCH_CHARS,
+    created: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """A bundle (as a JSON-ready dict) from plain data; the server export calls this.
+
+    dictionaries: [{"id", "name", "mode": "enforce"|"simulate", "keywords": [...]}];
+    keywords: shorthand for one enforced dictionary "custom"; each keyword is a string or
+    {"keyword", "level", "weight", "source", "id"}. carriers: [{"carrier_id", "level",
+    "title", "text"}]: the text is fingerprinted here and not stored, the title only hashed.
+    """
+    dicts: list[dict[str, Any]] = []
+    for d in dictionaries:
+        dict_id = str(d.get("id") or f"dict{len(dicts) + 1}")
+        mode = d.get("mode", "enforce")
+        if mode not in ("enforce", "simulate"):
+            raise RulesError(f"dictionary {dict_id!r}: mode must be enforce or simulate, not {mode!r}")
+        entries = [_keyword_entry(item, n, dict_id) for n, item in enumerate(d.get("keywords", ()), 1)]
+        dicts.append({"id": dict_id, "name": str(d.get("name", dict_id)), "mode": mode, "keywords": entries})
+    extra = [_keyword_entry(item, n, "custom") for n, item in enumerate(keywords, 1)]
+    if extra:
+        dicts.append({"id": "custom", "name": "custom", "mode": "enforce", "keywords": extra})
+    prints: list[dict[str, Any]] = []
+    for c in carriers:
+        hashes, length = fp.fingerprint(str(c["text"]), k, window)
+        title = str(c.get("title", ""))
+        prints.append({
+            "carrier_id": str(c["carrier_id"]),
+            "level": Level.parse(c["level"]).name,
+            "title_sha256": hashlib.sha256(title.encode()).hexdigest() if title else "",
+            "length": length,
+            "count": int(hashes.size),
+            "hashes": fp.encode_hashes(hashes),
+        })
+    when = created or datetime.datetime.now(datetime.UTC)
+    body: dict[str, Any] = {
+        "format": BUNDLE_FORMAT,
+        "version": BUNDLE_VERSION,
+        "created": when.isoformat(timespec="seconds"),
+        "issuer": issuer,
+        "fingerprint_params": {"k": k, "window": window, "hash": fp.HASH_NAME, "min_match_chars": min_match_chars},
+        "dictionaries": dicts,
+        "fingerprints": prints,
+    }
+    body["sha256"] = _digest(body)
+    return body
+
+
+def _digest(body: Mapping[str, Any]) -> str:
+    """Checksum over the canonical JSON of everything but itself: catches a damaged copy."""
+    content = {key: value for key, value in body.items() if key != "sha256"}
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def write_bundle(bundle: Mapping[str, Any], path: Path | str, *, compress: bool | None = None) -> Path:
+    """Write a bundle; gzipped when `compress` or, by default, when the name ends in .gz or .bundle."""
+    path = Path(path)
+    data = json.dumps(bundle, ensure_ascii=False, separators=(",", ":")).encode()
+    if compress is None:
+        compress = path.suffix in (".gz", ".bundle")
+    path.write_bytes(gzip.compress(data, mtime=0) if compress else data)
+    return path
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def parse_bundle(body: Mapping[str, Any], name: str = "bundle") -> Rules:
+    if body.get("format") != BUNDLE_FORMAT:
+        raise RulesError(f"{name}: not a Baomi scan-rules bundle")
+    if body.get("version") != BUNDLE_VERSION:
+        raise RulesError(f"{name}: bundle version {body.get('version')!r} is not supported (expected {BUNDLE_VERSION})")
+    if "sha256" in body and body["sha256"] != _digest(body):
+        raise RulesError(f"{name}: checksum does not match, the file is damaged or was edited")
+    params = body.get("fingerprint_params", {})
+    if params.get("hash", fp.HASH_NAME) != fp.HASH_NAME:
+        raise RulesError(f"{name}: fingerprint hash {params.get('hash')!r} is not supported")
+    try:
+        keywords = [
+            KeywordRule(
+                id=str(e.get("id") or f"{d['id']}:{n}"),
+                keyword=str(e["keyword"]),
+                level=Level.parse(e.get("level", "INTERNAL")),
+                weight=float(e.get("weight", 1.0)),
+                source=str(e.get("source", "")),
+                dictionary=str(d["id"]),
+                simulate=d.get("mode", "enforce") == "simulate",
+            )
+            for d in body.get("dictionaries", [])
+            for n, e in enumerate(d.get("keywords", []), 1)
+            if str(e.get("keyword", "")).strip()
+        ]
+        prints = [
+            CarrierFingerprint(
+                carrier_id=str(f["carrier_id"]),
+                level=Level.parse(f["level"]),
+                hashes=fp.decode_hashes(f["hashes"]),
+                length=int(f.get("length", 0)),
+                title_sha256=str(f.get("title_sha256", "")),
+            )
+            for f in body.get("fingerprints", [])
+        ]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RulesError(f"{name}: malformed entry ({exc})") from None
+    return Rules(
+        keywords=keywords,
+        fingerprints=prints,
+        k=int(params.get("k", fp.K)),
+        window=int(params.get("window", fp.WINDOW)),
+        min_match_chars=int(params.get("min_match_chars", fp.MIN_MATCH_CHARS)),
+        sources=[name],
+    )
+
+
+def parse_word_list(text: str, name: str = "list") -> Rules:
+    """A plain keyword list: one per line, `keyword[<TAB or ,>level[<TAB or ,>weight]]`, # comments."""
+    rules: list[KeywordRule] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        cols = [c.strip() for c in (line.split("\t") if "\t" in line else line.split(","))]
+        try:
+            level = Level.parse(cols[1]) if len(cols) > 1 and cols[1] else Level.INTERNAL
+            weight = float(cols[2]) if len(cols) > 2 and cols[2] else 1.0
+        except ValueError as exc:
+            raise RulesError(f"{name}:{lineno}: {exc}") from None
+        rules.append(KeywordRule(id=f"{Path(name).name}:{lineno}", keyword=cols[0], level=level, weight=weight,
+                                 source=Path(name).name, dictionary=Path(name).name))
+    return Rules(keywords=rules, sources=[name])
+
+
+def load_rules(path: Path | str) -> Rules:
+    """A bundle (JSON, optionally gzipped) or a plain keyword list, told apart by content."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RulesError(f"{path}: {exc.strerror or exc}") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise RulesError(f"{path}: damaged gzip ({exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise RulesError(f"{path}: neither UTF-8 nor GB18030 text") from None
+    if text.lstrip().startswith("{"):
+        try:
+            body = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise RulesError(f"{path}: invalid JSON ({exc})") from None
+        return parse_bundle(body, str(path))
+    return parse_word_list(text, str(path))
+
