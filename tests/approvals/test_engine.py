@@ -240,3 +240,15 @@ def test_api_inbox_decide_and_rules(client, org, secadmin):
     _, other_secret = token_create(actor=other, name="t")
     hidden = client.get(f"/api/v1/approvals/requests/{request.pk}", HTTP_AUTHORIZATION=f"Bearer {other_secret}")
     assert hidden.status_code == 404
+
+
+def test_owning_module_cancels_a_request_it_can_no_longer_carry_out(org):
+    request = submit(org["zhoujing"], org["planning"])
+    services.request_cancel(request=request, reason="保密期限已届满")
+    request.refresh_from_db()
+    assert request.status == Status.CANCELLED
+    assert not selectors.inbox_for(org["sunwei"]).exists()
+    event = AuditEvent.objects.get(action="approval.cancel")
+    assert "保密期限已届满" in event.summary and event.actor_username == "system"
+    services.request_cancel(request=request, reason="again")  # idempotent
+    assert AuditEvent.objects.filter(action="approval.cancel").count() == 1

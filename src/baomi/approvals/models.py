@@ -45,6 +45,7 @@ class Status(models.TextChoices):
     APPROVED = "approved", _("已批准")
     REJECTED = "rejected", _("已驳回")
     WITHDRAWN = "withdrawn", _("已撤回")
+    CANCELLED = "cancelled", _("已取消")
 
 
 class ApprovalRequest(models.Model):

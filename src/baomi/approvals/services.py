@@ -147,6 +147,24 @@ def request_withdraw(*, actor: User, request: ApprovalRequest) -> ApprovalReques
     return request
 
 
+def request_cancel(*, request: ApprovalRequest, reason: str) -> ApprovalRequest:
+    """Close a pending request that its owning module can no longer carry out (the item it
+    concerns changed state meanwhile, e.g. a period expired while its extension waited).
+
+    Called by the owning module inside its own service transaction, with its own audit
+    event for the cause; this records the cancellation itself.
+    """
+    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != Status.PENDING:
+        return request
+    request.status, request.decided_at = Status.CANCELLED, timezone.now()
+    request.save(update_fields=["status", "decided_at"])
+    request.steps.filter(status__in=[StepStatus.PENDING, StepStatus.WAITING]).update(status=StepStatus.CANCELLED)
+    record(actor=None, actor_username="system", action="approval.cancel", obj=request,
+           summary=f"申请 #{request.pk} 已自动取消：{reason}"[:300])
+    return request
+
+
 # ---------------------------------------------------------------- routing rules (security administrator)
 
 

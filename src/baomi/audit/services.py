@@ -218,6 +218,20 @@ def record_refusal(
         )
 
 
+def lock_chain() -> None:
+    """Take the audit chain head's lock first, before any row a service locks.
+
+    Every state change ends by appending to the chain, which locks its head. A service that
+    locked a row first and then waited for the head could deadlock with one holding the head
+    and waiting for that row (an approval records its decision, then applies the owning
+    module's effect). One lock order for every service avoids it on PostgreSQL; SQLite
+    transactions begin IMMEDIATE and are serialised already.
+    """
+    if connection.features.has_select_for_update:
+        with connection.cursor() as cursor:
+            cursor.execute(_statements().select_head)
+
+
 @contextmanager
 def atomic_action(
     actor: User | None, action: str, *, obj: Any = None, actor_username: str = ""
@@ -229,6 +243,7 @@ def atomic_action(
     """
     try:
         with transaction.atomic():
+            lock_chain()
             yield
     except Refused as exc:
         record_refusal(actor=actor, action=action, reason=exc.message, obj=obj, details=exc.details or None,
