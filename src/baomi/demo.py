@@ -94,6 +94,10 @@ def load() -> None:
                 for role, scope in roles:
                     services.role_grant(actor=security, person=person, role=Role(role),
                                         unit=units[scope] if scope else None)
+        _classification_story()
+        from baomi.carriers.demo import load as carriers_story
+
+        carriers_story(PASSWORD)
         # Outside the transaction above: what a real office's log holds after day one,
         # including a refusal (the system administrator may not grant clearance).
         try:
@@ -105,6 +109,125 @@ def load() -> None:
         checkpoint_now()
     finally:
         client_address.reset(token)
+
+
+# The unit's 保密事项范围 (细目): code, parent, title, level, period, need-to-know hint, keywords.
+GUIDE_ENTRIES = [
+    ("1", "", "规划编制", "机密", "10年", "规划科、委领导", "规划"),
+    ("1.1", "1", "国土空间总体规划修编草案（公布前）", "机密", "10年", "规划科、委领导", "总体规划,修编,草案"),
+    ("1.2", "1", "专项规划中涉及军事设施的内容", "机密", "长期", "委领导", "军事设施,专项规划"),
+    ("1.3", "1", "重大区域发展战略研究报告（未公开）", "秘密", "5年", "规划科", "战略研究"),
+    ("2", "", "重大项目管理", "机密", "项目批复后", "委领导", "项目"),
+    ("2.1", "2", "重大项目选址方案（批复前）", "机密", "项目批复后", "委领导、规划科", "选址"),
+    ("2.2", "2", "重大项目投资估算及谈判底价", "秘密", "3年", "委领导、相关科室", "投资估算,底价"),
+    ("3", "", "财政预算", "秘密", "5年", "财务科、委领导", "预算"),
+    ("3.1", "3", "预算执行明细", "秘密", "5年", "财务科", "预算执行"),
+    ("3.2", "3", "政府债务风险评估报告", "秘密", "5年", "财务科、委领导", "债务,风险"),
+    ("4.1", "", "重要物资储备数量及储备库分布", "机密", "20年", "委领导", "储备"),
+    ("4.2", "", "价格调控预案（实施前）", "秘密", "预案实施后", "委领导", "价格调控"),
+    ("5.1", "", "能源安全应急预案", "秘密", "10年", "委领导、办公室", "能源,应急"),
+]
+# 《工作秘密确定参考范围》: category, code, title, period.
+WORK_SECRET_REFERENCES = [
+    ("documents", "W-1", "不宜公开的内部请示、报告、会议纪要和领导讲话", "1年"),
+    ("government", "W-2", "领导政务活动方案", "6个月"),
+    ("government", "W-3", "公务接待方案", "3个月"),
+    ("special", "W-4", "尚在酝酿中的人事调整方案", "6个月"),
+    ("internal", "W-5", "特殊岗位职责和内部奖惩规定", "2年"),
+]
+
+
+def _classification_story() -> None:
+    """定密: authorities, the guide, the reference list, and decisions in every state, with
+    dates relative to today (one expiring next week, three in this year's review queue, a
+    provisional one whose report is due within two working days, a work secret)."""
+    import datetime
+
+    from baomi.accounts.models import Unit, User
+    from baomi.approvals.services import request_decide
+    from baomi.classification import services as cls
+    from baomi.classification.models import GuideEntry, WorkSecretReference
+    from baomi.levels import Level
+    from baomi.periods import add_months, working_days_after
+
+    people = {u.username: u for u in User.objects.all()}
+    units = {u.code: u for u in Unit.objects.all()}
+    today = cls.today()
+    security, office = people["fengxue"], people["lijianhua"]
+    chen, sunwei, zhoujing, wutao = people["chen"], people["sunwei"], people["zhoujing"], people["wutao"]
+
+    cls.authority_designate(actor=security, person=chen, max_level=Level.SECRET, unit_head=True)
+    cls.authority_designate(
+        actor=security, person=sunwei, max_level=Level.SECRET, unit=units["planning"], scope_codes=["1", "2"],
+        scope_text="规划编制、重大项目管理中的国家秘密事项；规划科的工作秘密", basis_number="示发改〔2025〕12号",
+        basis_date=today - datetime.timedelta(days=400), designated_by=chen)
+
+    guide = cls.guide_create(actor=office, title="示范市发展和改革委员会国家秘密事项范围（细目）",
+                             document_no="示发改保〔2025〕3号", issued_on=today - datetime.timedelta(days=420))
+    for code, parent, title, level, period, hint, keywords in GUIDE_ENTRIES:
+        cls.guide_entry_create(actor=office, guide=guide, data=cls.EntryData(
+            code=code, parent_code=parent, title=title, level=Level.from_zh(level),
+            period=cls.period_from_text(period), need_to_know_hint=hint, keywords=keywords,
+            legal_basis="《发展改革工作国家秘密范围的规定》"))
+    for category, code, title, period in WORK_SECRET_REFERENCES:
+        cls.reference_create(actor=office, category=category, code=code, title=title,
+                             period=cls.period_from_text(period))
+    entry = {e.code: e for e in GuideEntry.objects.filter(guide=guide)}
+    ref = {r.code: r for r in WorkSecretReference.objects.all()}
+
+    def need(*who: str, units_: tuple[str, ...] = (), roles: tuple[str, ...] = ()) -> cls.NeedToKnowSpec:
+        return cls.NeedToKnowSpec(people=[people[w] for w in who], units=[units[u] for u in units_], roles=roles)
+
+    def years_ago(n: int, days: int = 0) -> datetime.date:
+        return today.replace(year=today.year - n, day=min(today.day, 28)) - datetime.timedelta(days=days)
+
+    # Three from earlier years, in this year's review queue.
+    cls.decision_create(actor=sunwei, title="示范市国土空间总体规划（2021—2035年）修编草案", secret_type="state",
+                        guide_entry=entry["1.1"], need_to_know=need(units_=("leaders", "planning")),
+                        unit=units["planning"], proposer=sunwei, reasons="规划布局尚未公布，泄露将影响土地市场",
+                        decided_on=years_ago(2, 30))
+    cls.decision_create(actor=sunwei, title="城东综合交通枢纽选址比选方案", secret_type="state",
+                        guide_entry=entry["2.1"], need_to_know=need("chen", "sunwei"), unit=units["planning"],
+                        reasons="项目尚未批复", decided_on=years_ago(1, 60))
+    budget = cls.decision_create(actor=chen, title="2024年度部门预算执行明细", secret_type="state",
+                                 guide_entry=entry["3.1"], need_to_know=need("wutao", units_=("finance",)),
+                                 unit=units["finance"], proposer=wutao, decided_on=years_ago(2, 90))
+    # One expiring next week (reviewed and kept this year, so it is not in the queue).
+    expiring = cls.decision_create(
+        actor=chen, title="产业园区招商项目谈判底价", secret_type="state", guide_entry=entry["2.2"],
+        period=cls.period_from_text("1年"), need_to_know=need("wutao", "sunwei"), unit=units["finance"],
+        proposer=wutao, reasons="谈判结束后无需继续保密",
+        decided_on=add_months(today + datetime.timedelta(days=7), -12))
+    if expiring.decided_on is not None and expiring.decided_on.year < today.year:
+        cls.review_record(actor=chen, decisions=[expiring], year=today.year, outcome="keep",
+                          note="谈判仍在进行，维持至期满自行解密")
+    # A provisional classification whose 10-working-day report deadline is near.
+    target = working_days_after(today, 2)
+    start = next(today - datetime.timedelta(days=k) for k in range(1, 40)
+                 if working_days_after(today - datetime.timedelta(days=k), 10) <= target)
+    cls.decision_create(actor=chen, title="新能源汽车产业链链主企业引进方案", secret_type="state", provisional=True,
+                        level=Level.CONFIDENTIAL, period=cls.period_from_text("2年"),
+                        need_to_know=need("sunwei", units_=("leaders",)), unit=units["planning"], proposer=sunwei,
+                        reasons="保密事项范围未涵盖，参照 2.2 先行拟定", decided_on=start)
+    # A work secret.
+    cls.decision_create(actor=sunwei, title="市领导赴规划科调研活动方案", secret_type="work",
+                        work_reference=ref["W-2"], need_to_know=need(units_=("planning",)), unit=units["planning"],
+                        proposer=zhoujing)
+    # A proposal waiting for 孙伟, a derived item, and a lifted one with its notices.
+    cls.decision_propose(actor=zhoujing, authority=sunwei.authorities.get(revoked_at__isnull=True),
+                         title="规划科2026年重点课题研究计划", secret_type="state", guide_entry=entry["1.3"],
+                         need_to_know=need("zhoujing", "sunwei"), unit=units["planning"])
+    cls.decision_derive(actor=chen, sources=[budget], title="部门预算执行情况分析报告（摘编）",
+                        need_to_know=need("wutao", "chen"), unit=units["finance"])
+    listed = cls.decision_create(actor=sunwei, title="2024年市重点建设项目清单（送审稿）", secret_type="state",
+                                 guide_entry=entry["1"], level=Level.CONFIDENTIAL, period=cls.period_from_text("3年"),
+                                 need_to_know=need("zhoujing", "sunwei", "chen"), unit=units["planning"],
+                                 decided_on=today - datetime.timedelta(days=200))
+    change = cls.change_request(actor=sunwei, decision=listed, kind="lift",
+                                justification="清单已由市政府正式公布，无需继续保密")
+    assert change.approval is not None
+    request_decide(actor=chen, request=change.approval, approve=True, comment="同意解密", password=PASSWORD)
+    cls.reminders_send()
 
 
 def _demo_logins() -> None:

@@ -25,6 +25,8 @@ BAOMI_PASSWORD_MIN_LENGTH = conf.env_int("BAOMI_PASSWORD_MIN_LENGTH", 10)
 BAOMI_PASSWORD_HISTORY = conf.env_int("BAOMI_PASSWORD_HISTORY", 5)
 BAOMI_API_TOKEN_DAYS = conf.env_int("BAOMI_API_TOKEN_DAYS", 90)
 BAOMI_TRUST_X_FORWARDED_FOR = conf.env_bool("BAOMI_TRUST_X_FORWARDED_FOR")
+# 随阅随退 (CARRIER-06): a 绝密 copy handed out for reading is due back by this local time.
+BAOMI_WORKDAY_END = os.environ.get("BAOMI_WORKDAY_END", "17:30")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -40,6 +42,8 @@ INSTALLED_APPS = [
     "baomi.accounts",
     "baomi.audit",
     "baomi.approvals",
+    "baomi.classification",
+    "baomi.carriers",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("baomi.accounts.urls")),
     path("audit/", include("baomi.audit.urls")),
     path("approvals/", include("baomi.approvals.urls")),
+    path("carriers/", include("baomi.carriers.urls")),
+    path("classification/", include("baomi.classification.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", core_views.api_not_found),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -362,11 +362,14 @@ def test_navigation_follows_powers(world: World):
     a = world.actors
     base = {"core:home", "accounts:profile"}
     assert names(a["system"]) == base | {"accounts:units", "accounts:people"}
-    assert names(a["security"]) == base | {"accounts:people", "audit:events", "approvals:rules"}
+    assert names(a["security"]) == base | {"accounts:people", "audit:events", "approvals:rules",
+                                           "classification:authorities"}
     assert names(a["auditor"]) == base | {"accounts:people", "audit:events"}
-    # Everyone but the administrators has an inbox (我的待办).
-    assert names(a["secrecy_officer"]) == base | {"accounts:people", "approvals:inbox"}
-    assert names(a["staff"]) == base | {"approvals:inbox"}
+    # Everyone but the administrators has an inbox (我的待办) and the business registers, each
+    # showing what the person's clearance and need-to-know allow; administrators read none.
+    business = {"approvals:inbox", "classification:decisions", "carriers:list"}
+    assert names(a["secrecy_officer"]) == base | {"accounts:people"} | business
+    assert names(a["staff"]) == base | business
 
 
 def test_audit_visibility(world: World):

@@ -1,0 +1,369 @@
+"""Carriers, copies, their ledgers and destruction lists over the API. Thin handlers: parse,
+call one service or selector, serialise. A carrier the caller may not see answers 404."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+
+from baomi.accounts import selectors as people
+from baomi.accounts.models import User
+from baomi.carriers import selectors, services
+from baomi.carriers.models import Carrier, Copy, DestructionList, Notice
+
+router = Router(tags=["carriers"])
+
+
+def _actor(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+class CarrierOut(Schema):
+    id: int
+    register_no: str
+    direction: str
+    kind: str
+    title: str
+    doc_number: str
+    source_unit: str
+    destination_unit: str
+    level: int
+    marking: str
+    period_stated: bool
+    secret_type: str
+    unit_id: int
+    registered_on: datetime.date
+    dated_on: datetime.date | None
+    return_by: datetime.date | None
+    copy_count: int = 0
+
+
+class CarrierPage(Schema):
+    count: int
+    items: list[CarrierOut]
+
+
+class CopyOut(Schema):
+    id: int
+    carrier_id: int
+    register_no: str
+    number: str
+    level: int
+    status: str
+    custodian_id: int
+    location: str
+    storage: str
+    due_at: datetime.datetime | None
+    origin_id: int | None
+
+
+class MovementOut(Schema):
+    id: int
+    kind: str
+    actor_id: int
+    from_person_id: int | None
+    to_person_id: int | None
+    to_unit: str
+    channel: str
+    courier: str
+    status_before: str
+    status_after: str
+    at: datetime.datetime
+    due_at: datetime.datetime | None
+    approval_id: int | None
+    note: str
+
+
+class CarrierDetail(CarrierOut):
+    need_to_know_people: list[int]
+    need_to_know_units: list[int]
+    copies: list[CopyOut]
+
+
+class CopyDetail(CopyOut):
+    movements: list[MovementOut]
+
+
+class RegisterIn(Schema):
+    direction: str  # incoming / outgoing / made
+    title: str
+    mark: str  # e.g. 机密★5年, parsed with baomi.marking
+    copies: int = 1
+    storage: str = "safe"
+    location: str = ""
+    kind: str = "paper"
+    doc_number: str = ""
+    source_unit: str = ""
+    destination_unit: str = ""
+    need_to_know_people: list[int] = []
+    need_to_know_units: list[int] = []
+    unit_id: int | None = None
+    dated_on: datetime.date | None = None
+    return_by: datetime.date | None = None
+    note: str = ""
+
+
+class CirculateIn(Schema):
+    reader_id: int
+    due_at: datetime.datetime | None = None
+    note: str = ""
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class LendIn(Schema):
+    due_on: datetime.date
+    reason: str
+
+
+class ReproduceIn(Schema):
+    count: int
+    reason: str
+
+
+class DispatchIn(Schema):
+    recipient_unit: str
+    channel: str  # confidential / courier / post / email / fax
+    courier: str = ""
+    note: str = ""
+
+
+class ArchiveIn(Schema):
+    location: str
+    storage: str
+
+
+class HandBackIn(Schema):
+    copy_ids: list[int]
+    note: str = ""
+
+
+class ApprovalRef(Schema):
+    approval_id: int
+
+
+class DestructionIn(Schema):
+    copy_ids: list[int]
+    method: str
+    site: str
+    witness_ids: list[int]
+    reason: str
+
+
+class DestructionOut(Schema):
+    id: int
+    number: str
+    level: int
+    status: str
+    method: str
+    site: str
+    reason: str
+    witness_1_id: int
+    witness_2_id: int
+    witness_1_signed_at: datetime.datetime | None
+    witness_2_signed_at: datetime.datetime | None
+    approval_id: int | None
+    created_by_id: int
+    destroyed_at: datetime.datetime | None
+    certificate_no: str | None
+    copy_ids: list[int]
+
+    @staticmethod
+    def resolve_copy_ids(obj: DestructionList) -> list[int]:
+        return sorted(c.pk for c in obj.copies.all())
+
+
+class SignIn(Schema):
+    password: str
+
+
+class NoticeOut(Schema):
+    id: int
+    kind: str
+    copy_id: int
+    person_id: int
+    due_at: datetime.datetime | None
+    created_at: datetime.datetime
+
+
+def _carrier_detail(actor: User, carrier: Carrier) -> CarrierDetail:
+    base = CarrierOut.from_orm(carrier).model_dump()
+    base["copy_count"] = carrier.copies.count()
+    return CarrierDetail(
+        **base,
+        need_to_know_people=sorted(p.pk for p in carrier.need_to_know_people.all()),
+        need_to_know_units=sorted(u.pk for u in carrier.need_to_know_units.all()),
+        copies=list(selectors.copies_of(actor, carrier)),  # type: ignore[arg-type]  # validated from the ORM
+    )
+
+
+def _copy_detail(actor: User, copy: Copy) -> CopyDetail:
+    copy = selectors.copy_for(actor, copy.pk)
+    return CopyDetail(**CopyOut.from_orm(copy).model_dump(),
+                      movements=list(selectors.ledger_of(actor, copy)))  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- carriers
+
+
+@router.get("", response=CarrierPage, summary="涉密载体登记簿（仅本人可见的载体）")
+def list_carriers(request: HttpRequest, q: str = "", level: int | None = None, direction: str = "",
+                  limit: int = 50, offset: int = 0) -> CarrierPage:
+    qs = selectors.carriers_visible_to(_actor(request), search=q.strip(), level=level, direction=direction)
+    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    return CarrierPage(count=qs.count(), items=[CarrierOut.from_orm(c) for c in qs[offset: offset + limit]])
+
+
+@router.post("", response={201: CarrierDetail}, summary="收文/发文/自制登记（机要员、保密员）")
+def register_carrier(request: HttpRequest, body: RegisterIn) -> Status:
+    actor = _actor(request)
+    carrier = services.carrier_register(
+        actor=actor, direction=body.direction, title=body.title, mark=body.mark, copies=body.copies,
+        storage=body.storage, location=body.location, kind=body.kind, doc_number=body.doc_number,
+        source_unit=body.source_unit, destination_unit=body.destination_unit,
+        need_to_know_people=[people.person_for(actor, pk) for pk in body.need_to_know_people],
+        need_to_know_units=[people.unit_for(actor, pk) for pk in body.need_to_know_units],
+        unit=people.unit_for(actor, body.unit_id) if body.unit_id else None,
+        dated_on=body.dated_on, return_by=body.return_by, note=body.note,
+    )
+    return Status(201, _carrier_detail(actor, selectors.carrier_for(actor, carrier.pk)))
+
+
+# Literal paths before "/{carrier_id}".
+
+
+@router.get("/copies/overdue", response=list[CopyOut], summary="逾期未还的载体")
+def overdue(request: HttpRequest) -> list[Copy]:
+    return list(selectors.overdue_copies(_actor(request))[:500])
+
+
+@router.get("/copies/mine", response=list[CopyOut], summary="本人持有或应还的载体")
+def mine(request: HttpRequest) -> list[Copy]:
+    return list(selectors.outstanding_for(_actor(request)))
+
+
+@router.get("/copies/{copy_id}", response=CopyDetail, summary="载体份详情及流转记录")
+def get_copy(request: HttpRequest, copy_id: int) -> CopyDetail:
+    actor = _actor(request)
+    return _copy_detail(actor, selectors.copy_for(actor, copy_id))
+
+
+@router.post("/copies/{copy_id}/circulate", response=CopyDetail, summary="传阅（机要员）")
+def circulate(request: HttpRequest, copy_id: int, body: CirculateIn) -> CopyDetail:
+    actor = _actor(request)
+    copy = services.copy_circulate(actor=actor, copy=selectors.copy_for(actor, copy_id),
+                                   reader=people.person_for(actor, body.reader_id), due_at=body.due_at,
+                                   note=body.note)
+    return _copy_detail(actor, copy)
+
+
+@router.post("/copies/{copy_id}/acknowledge", response=CopyDetail, summary="签收（持有人）")
+def acknowledge(request: HttpRequest, copy_id: int) -> CopyDetail:
+    actor = _actor(request)
+    return _copy_detail(actor, services.copy_acknowledge(actor=actor, copy=selectors.copy_for(actor, copy_id)))
+
+
+@router.post("/copies/{copy_id}/return", response=CopyDetail, summary="退回机要员（持有人或机要员）")
+def return_copy(request: HttpRequest, copy_id: int, body: NoteIn) -> CopyDetail:
+    actor = _actor(request)
+    copy = services.copy_return(actor=actor, copy=selectors.copy_for(actor, copy_id), note=body.note)
+    return _copy_detail(actor, copy)
+
+
+@router.post("/copies/{copy_id}/lend-requests", response={201: ApprovalRef}, summary="申请借阅（提交审批）")
+def lend_request(request: HttpRequest, copy_id: int, body: LendIn) -> Status:
+    actor = _actor(request)
+    approval = services.copy_lend_request(actor=actor, copy=selectors.copy_for(actor, copy_id),
+                                          due_on=body.due_on, reason=body.reason)
+    return Status(201, ApprovalRef(approval_id=approval.pk))
+
+
+@router.post("/copies/{copy_id}/reproduce-requests", response={201: ApprovalRef},
+             summary="申请复制（机要员，提交审批）")
+def reproduce_request(request: HttpRequest, copy_id: int, body: ReproduceIn) -> Status:
+    actor = _actor(request)
+    approval = services.copy_reproduce_request(actor=actor, copy=selectors.copy_for(actor, copy_id),
+                                               count=body.count, reason=body.reason)
+    return Status(201, ApprovalRef(approval_id=approval.pk))
+
+
+@router.post("/copies/{copy_id}/dispatch", response=CopyDetail, summary="发出（机要渠道或指定专人）")
+def dispatch(request: HttpRequest, copy_id: int, body: DispatchIn) -> CopyDetail:
+    actor = _actor(request)
+    copy = services.copy_dispatch(actor=actor, copy=selectors.copy_for(actor, copy_id),
+                                  recipient_unit=body.recipient_unit, channel=body.channel, courier=body.courier,
+                                  note=body.note)
+    return _copy_detail(actor, copy)
+
+
+@router.post("/copies/{copy_id}/archive", response=CopyDetail, summary="归档（机要员）")
+def archive(request: HttpRequest, copy_id: int, body: ArchiveIn) -> CopyDetail:
+    actor = _actor(request)
+    copy = services.copy_archive(actor=actor, copy=selectors.copy_for(actor, copy_id), location=body.location,
+                                 storage=body.storage)
+    return _copy_detail(actor, copy)
+
+
+@router.post("/copies/{copy_id}/lost", response=CopyDetail, summary="报告丢失")
+def lost(request: HttpRequest, copy_id: int, body: NoteIn) -> CopyDetail:
+    actor = _actor(request)
+    copy = services.copy_report_lost(actor=actor, copy=selectors.copy_for(actor, copy_id), note=body.note)
+    return _copy_detail(actor, copy)
+
+
+@router.post("/hand-backs", response=list[CopyOut], summary="清退至来文单位（机要员）")
+def hand_back(request: HttpRequest, body: HandBackIn) -> list[Copy]:
+    actor = _actor(request)
+    copies = [selectors.copy_for(actor, pk) for pk in body.copy_ids]
+    return services.copies_hand_back(actor=actor, copies=copies, note=body.note)
+
+
+@router.get("/notices", response=list[NoticeOut], summary="载体提醒（逾期、清退、丢失）")
+def notices(request: HttpRequest) -> list[Notice]:
+    return list(selectors.notices_for(_actor(request))[:200])
+
+
+# ---------------------------------------------------------------- destruction
+
+
+@router.get("/destructions", response=list[DestructionOut], summary="销毁清单")
+def list_destructions(request: HttpRequest) -> list[DestructionList]:
+    return list(selectors.destructions_visible_to(_actor(request)).prefetch_related("copies")[:200])
+
+
+@router.post("/destructions", response={201: DestructionOut}, summary="提交销毁清单（机要员，提交审批）")
+def create_destruction(request: HttpRequest, body: DestructionIn) -> Status:
+    actor = _actor(request)
+    dlist = services.destruction_create(
+        actor=actor, copies=[selectors.copy_for(actor, pk) for pk in body.copy_ids], method=body.method,
+        site=body.site, witnesses=[people.person_for(actor, pk) for pk in body.witness_ids], reason=body.reason)
+    return Status(201, dlist)
+
+
+@router.get("/destructions/{list_id}", response=DestructionOut, summary="销毁清单详情")
+def get_destruction(request: HttpRequest, list_id: int) -> DestructionList:
+    return selectors.destruction_for(_actor(request), list_id)
+
+
+@router.post("/destructions/{list_id}/sign", response=DestructionOut, summary="监销人签字（需输入密码）")
+def sign_destruction(request: HttpRequest, list_id: int, body: SignIn) -> DestructionList:
+    actor = _actor(request)
+    return services.destruction_sign(actor=actor, destruction=selectors.destruction_for(actor, list_id),
+                                     password=body.password)
+
+
+@router.post("/destructions/{list_id}/execute", response=DestructionOut, summary="执行销毁（机要员）")
+def execute_destruction(request: HttpRequest, list_id: int) -> DestructionList:
+    actor = _actor(request)
+    return services.destruction_execute(actor=actor, destruction=selectors.destruction_for(actor, list_id))
+
+
+@router.get("/{carrier_id}", response=CarrierDetail, summary="载体详情")
+def get_carrier(request: HttpRequest, carrier_id: int) -> CarrierDetail:
+    actor = _actor(request)
+    return _carrier_detail(actor, selectors.carrier_for(actor, carrier_id))
+

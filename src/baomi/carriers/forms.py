@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from baomi.accounts.models import Unit, User
+from baomi.carriers.models import CarrierKind, Channel, DestructionMethod, Direction, StorageClass
+
+
+def _people() -> Any:
+    return User.objects.filter(is_active=True, admin_role="").select_related("unit").order_by("unit__sort_order", "id")
+
+
+class PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.full_name or obj.username}（{obj.unit or '—'}）"
+
+
+class PeopleChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.full_name or obj.username}（{obj.unit or '—'}）"
+
+
+class RegisterForm(forms.Form):
+    direction = forms.ChoiceField(label=_("来源"), choices=Direction.choices)
+    kind = forms.ChoiceField(label=_("载体类型"), choices=CarrierKind.choices)
+    title = forms.CharField(label=_("标题"), max_length=300)
+    mark = forms.CharField(label=_("密级标志"), max_length=60,
+                           help_text=_("如 机密★5年、秘密★6个月、绝密★长期、内部；按文件上的标志录入"))
+    doc_number = forms.CharField(label=_("文号"), max_length=100, required=False)
+    source_unit = forms.CharField(label=_("来文单位"), max_length=200, required=False)
+    destination_unit = forms.CharField(label=_("发往单位"), max_length=200, required=False)
+    copies = forms.IntegerField(label=_("份数"), min_value=1, max_value=999, initial=1)
+    storage = forms.ChoiceField(label=_("存放设施"), choices=StorageClass.choices, initial=StorageClass.SAFE)
+    location = forms.CharField(label=_("存放位置"), max_length=100, required=False)
+    need_to_know_people = PeopleChoice(label=_("知悉范围（人员）"), queryset=User.objects.none(), required=False,
+                                       widget=forms.SelectMultiple(attrs={"size": 8}))
+    need_to_know_units = forms.ModelMultipleChoiceField(
+        label=_("知悉范围（单位，含下级）"), queryset=Unit.objects.filter(is_active=True), required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}))
+    dated_on = forms.DateField(label=_("成文日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    return_by = forms.DateField(label=_("清退期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["need_to_know_people"].queryset = _people()  # type: ignore[attr-defined]
+
+
+class CirculateForm(forms.Form):
+    reader = PersonChoice(label=_("阅件人"), queryset=User.objects.none())
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, readers: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if readers is not None:
+            self.fields["reader"].queryset = readers  # type: ignore[attr-defined]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class LendForm(forms.Form):
+    due_on = forms.DateField(label=_("归还日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("借阅事由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReproduceForm(forms.Form):
+    count = forms.IntegerField(label=_("复制份数"), min_value=1, max_value=50, initial=1)
+    reason = forms.CharField(label=_("复制事由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class DispatchForm(forms.Form):
+    recipient_unit = forms.CharField(label=_("收件单位"), max_length=200)
+    channel = forms.ChoiceField(label=_("传递方式"), choices=Channel.choices)
+    courier = forms.CharField(label=_("递送人"), max_length=60, required=False)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+
+class ArchiveForm(forms.Form):
+    location = forms.CharField(label=_("档案存放位置"), max_length=100)
+    storage = forms.ChoiceField(label=_("存放设施"), choices=StorageClass.choices, initial=StorageClass.SAFE)
+
+
+class DestructionForm(forms.Form):
+    copies = forms.ModelMultipleChoiceField(label=_("销毁载体"), queryset=User.objects.none(),
+                                            widget=forms.SelectMultiple(attrs={"size": 10}))
+    method = forms.ChoiceField(label=_("销毁方式"), choices=DestructionMethod.choices)
+    site = forms.CharField(label=_("销毁地点"), max_length=200)
+    witness_1 = PersonChoice(label=_("监销人一"), queryset=User.objects.none())
+    witness_2 = PersonChoice(label=_("监销人二"), queryset=User.objects.none())
+    reason = forms.CharField(label=_("销毁理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, copies: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if copies is not None:
+            self.fields["copies"].queryset = copies  # type: ignore[attr-defined]
+            self.fields["copies"].label_from_instance = lambda c: c.label  # type: ignore[attr-defined]
+        self.fields["witness_1"].queryset = _people()  # type: ignore[attr-defined]
+        self.fields["witness_2"].queryset = _people()  # type: ignore[attr-defined]
+
+
+class SignForm(forms.Form):
+    password = forms.CharField(label=_("签字密码（本人登录密码）"),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

@@ -1,0 +1,697 @@
+"""Every change to carriers and copies: 登记, 传阅, 签收, 退回, 借阅, 复制, 发出, 清退, 归档,
+销毁, 丢失.
+
+Each service checks policy, locks the copy row (`select_for_update`), checks the copy's
+current status, writes the ledger entry and the audit event, all in one transaction
+(`atomic_action`): two people acting on the same copy at once get one success and one
+`Conflict`. Audit summaries name register numbers and 份号, never titles.
+
+Lending, reproducing and destroying go through the one approval engine: the request types
+are registered in `CarriersConfig.ready()` and their effects (`_lend_approved`, ...) run in
+the transaction that records the final approval.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from baomi import marking, policy
+from baomi.accounts.models import Unit, User
+from baomi.approvals import registry
+from baomi.approvals.models import ApprovalRequest
+from baomi.approvals.services import request_submit
+from baomi.audit.services import atomic_action, record
+from baomi.carriers.models import (
+    CLASSIFIED_CHANNELS,
+    HELD_STATUSES,
+    ISSUE_KINDS,
+    OUT_STATUSES,
+    SHELVED_STATUSES,
+    Carrier,
+    CarrierKind,
+    Channel,
+    Copy,
+    CopyStatus,
+    Counter,
+    DestructionList,
+    DestructionMethod,
+    DestructionStatus,
+    Direction,
+    Movement,
+    MovementKind,
+    Notice,
+    NoticeKind,
+    SecretType,
+    StorageClass,
+)
+from baomi.errors import Conflict, Invalid, NotFound, Refused
+from baomi.levels import Level
+
+MAX_COPIES = 999
+MAX_REPRODUCE = 50
+MAX_LEND_DAYS = 30  # CARRIER-17: individuals do not keep secret documents; the seed says only "及时"
+CIRCULATION_DAYS = 3  # default reading time for copies below 绝密
+
+LEND = "carriers.lend"
+REPRODUCE = "carriers.reproduce"
+DESTROY = "carriers.destroy"
+
+_PREFIX = {Direction.INCOMING: "收", Direction.OUTGOING: "发", Direction.MADE: "制"}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _next_number(key: str) -> int:
+    """The next value of a yearly sequence; the counter row stays locked until commit."""
+    counter, _created = Counter.objects.select_for_update().get_or_create(key=key)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return counter.value
+
+
+def _workday_end(day: datetime.date) -> datetime.datetime:
+    hours, minutes = (int(part) for part in settings.BAOMI_WORKDAY_END.split(":"))
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hours, minutes)))
+
+
+def same_working_day_end(now: datetime.datetime | None = None) -> datetime.datetime:
+    """随阅随退 (CARRIER-06): the end of today's working day, or midnight if that has passed."""
+    now = timezone.localtime(now or timezone.now())
+    end = _workday_end(now.date())
+    if now < end:
+        return end
+    return timezone.make_aware(datetime.datetime.combine(now.date(), datetime.time(23, 59, 59)))
+
+
+def _lock(copy: Copy) -> Copy:
+    """The copy, re-read under a row lock (the lock holds until the transaction ends; the
+    audit chain head is locked before it by `atomic_action`, one lock order for all)."""
+    found = (Copy.objects.select_for_update(of=("self",)).select_related("carrier")
+             .filter(pk=copy.pk).first())
+    if found is None:
+        raise NotFound(_("对象不存在"))
+    return found
+
+
+def _require_status(copy: Copy, allowed: Iterable[str], doing: str) -> None:
+    if copy.status not in allowed:
+        raise Conflict(_("%(copy)s 当前状态为“%(status)s”，不能%(doing)s") % {
+            "copy": copy.label, "status": copy.get_status_display(), "doing": doing})
+
+
+def _require_keeper(actor: User, carrier: Carrier) -> None:
+    reason = policy.reason_may_keep_carrier(actor, carrier.level, carrier.unit_id)
+    if reason:
+        raise Refused(reason, details={"perm": str(policy.Perm.KEEP_CARRIERS)})
+
+
+def _require_holder_allowed(person: User, carrier: Carrier) -> None:
+    reason = policy.reason_may_hold_carrier(person, carrier)
+    if reason:
+        raise Refused(reason)
+
+
+def _require_storage(level: int, storage: str) -> None:
+    if storage not in StorageClass.values:
+        raise Invalid(_("未知的存放设施"))
+    if level == Level.TOP_SECRET and storage != StorageClass.SAFE:
+        raise Refused(_("绝密载体只能存放在保险柜中"))
+
+
+def _move(copy: Copy, *, kind: str, actor: User, status_before: str, at: datetime.datetime,
+          from_person: User | None = None, to_person: User | None = None, **fields: Any) -> Movement:
+    return Movement.objects.create(
+        copy=copy, kind=kind, actor=actor, from_person=from_person, to_person=to_person,
+        status_before=status_before, status_after=copy.status, at=at, **fields)
+
+
+def _save(copy: Copy, *fields: str) -> None:
+    copy.save(update_fields=list(fields))
+
+
+def _name(person: User | None) -> str:
+    return person.username if person is not None else "—"
+
+
+def _root_unit(unit: Unit | None) -> Unit | None:
+    chain = unit.ancestors() if unit is not None else []
+    return chain[-1] if chain else unit
+
+
+# ---------------------------------------------------------------- 登记 (register)
+
+
+def carrier_register(
+    *,
+    actor: User,
+    direction: str,
+    title: str,
+    mark: str,
+    copies: int,
+    storage: str,
+    location: str = "",
+    kind: str = CarrierKind.PAPER,
+    doc_number: str = "",
+    source_unit: str = "",
+    destination_unit: str = "",
+    need_to_know_people: Sequence[User] = (),
+    need_to_know_units: Sequence[Unit] = (),
+    unit: Unit | None = None,
+    dated_on: datetime.date | None = None,
+    return_by: datetime.date | None = None,
+    note: str = "",
+) -> Carrier:
+    """收文登记 / 发文登记 / 自制登记 (CARRIER-01): the carrier, its numbered copies 000001…,
+    each signed for by the registering 机要员, who becomes their custodian."""
+    title, doc_number, source_unit, destination_unit = (
+        title.strip(), doc_number.strip(), source_unit.strip(), destination_unit.strip())
+    unit = unit or actor.unit
+    parsed = marking.parse(mark or "")
+    with atomic_action(actor, "carrier.register"):
+        if parsed is None:
+            raise Invalid(_("无法识别的密级标志：%(mark)s（例如 机密★5年、秘密★6个月、内部）") % {"mark": mark})
+        level = int(parsed.level)
+        reason = policy.reason_may_keep_carrier(actor, level, unit.pk if unit else None)
+        if reason:
+            raise Refused(reason, details={"perm": str(policy.Perm.KEEP_CARRIERS)})
+        if unit is None:
+            raise Invalid(_("请选择登记单位"))
+        if direction not in Direction.values or kind not in CarrierKind.values:
+            raise Invalid(_("未知的来源或载体类型"))
+        if not title:
+            raise Invalid(_("请填写标题"))
+        if not 1 <= copies <= MAX_COPIES:
+            raise Invalid(_("份数须在 1 到 %(n)s 之间") % {"n": MAX_COPIES})
+        if direction == Direction.INCOMING and not source_unit:
+            raise Invalid(_("收文须填写来文单位"))
+        if direction == Direction.OUTGOING and not destination_unit:
+            raise Invalid(_("发文须填写发往单位"))
+        if return_by is not None and direction != Direction.INCOMING:
+            raise Invalid(_("只有收文才有清退期限"))
+        _require_storage(level, storage)
+        if level == Level.TOP_SECRET and need_to_know_units:
+            # CARRIER-05: top-secret documents are read only by named people.
+            raise Invalid(_("绝密载体的知悉范围须具体到人，不能按单位确定"))
+        for person in need_to_know_people:
+            if not person.is_active or person.admin_role or not policy.may_know(person, Level(level)):
+                raise Invalid(_("%(name)s 不能列入%(level)s级载体的知悉范围（涉密类别不足或账户不可用）")
+                              % {"name": person.full_name or person.username, "level": Level(level).zh})
+        now = timezone.now()
+        today = timezone.localdate(now)
+        number = _next_number(f"{direction}-{today.year}")
+        carrier = Carrier.objects.create(
+            register_no=f"{_PREFIX[Direction(direction)]}{today.year}-{number:04d}", direction=direction, kind=kind,
+            title=title[:300], doc_number=doc_number[:100], source_unit=source_unit[:200],
+            destination_unit=destination_unit[:200], level=level, marking=str(parsed),
+            period_stated=parsed.period_stated or not parsed.is_state_secret,
+            secret_type=SecretType.STATE if parsed.is_state_secret else SecretType.WORK, unit=unit,
+            dated_on=dated_on, registered_on=today, return_by=return_by, note=note.strip(), created_by=actor,
+        )
+        carrier.need_to_know_people.set(need_to_know_people)
+        carrier.need_to_know_units.set(need_to_know_units)
+        made = Copy.objects.bulk_create([
+            Copy(carrier=carrier, serial=serial, level=level, custodian=actor, location=location.strip()[:100],
+                 storage=storage, status=CopyStatus.IN_CUSTODY)
+            for serial in range(1, copies + 1)
+        ])
+        if any(c.pk is None for c in made):  # databases that do not return ids from bulk inserts
+            made = list(carrier.copies.order_by("serial"))
+        Movement.objects.bulk_create([
+            Movement(copy=c, kind=MovementKind.REGISTER, actor=actor, to_person=actor, status_before="",
+                     status_after=CopyStatus.IN_CUSTODY, at=now,
+                     to_unit="", note=_("%(dir)s登记，签收") % {"dir": Direction(direction).label})
+            for c in made
+        ])
+        record(actor=actor, action="carrier.register", obj=carrier,
+               summary=f"{Direction(direction).label}登记 {carrier.register_no}（{carrier.marking}，{copies} 份）",
+               details={"direction": direction, "kind": kind, "doc_number": doc_number, "copies": copies,
+                        "unit": unit.pk, "need_to_know_people": [p.pk for p in need_to_know_people],
+                        "need_to_know_units": [u.pk for u in need_to_know_units]})
+    return carrier
+
+
+# ---------------------------------------------------------------- 传阅 (circulate), 签收, 退回
+
+
+def copy_circulate(
+    *, actor: User, copy: Copy, reader: User, due_at: datetime.datetime | None = None, note: str = ""
+) -> Copy:
+    """传阅: the 机要员 hands a copy from the register to one reader inside its need-to-know.
+
+    No sideways passing (CARRIER-07): only a keeper circulates, and only a copy in the
+    register; a reader gives it back with `copy_return`. A 绝密 copy is due back the same
+    working day (CARRIER-06)."""
+    with atomic_action(actor, "copy.circulate", obj=copy):
+        copy = _lock(copy)
+        carrier = copy.carrier
+        if copy.custodian_id == actor.pk and copy.status in OUT_STATUSES:
+            raise Refused(_("不得横传：阅毕请退回机要员，由机要员再行分送"))
+        _require_keeper(actor, carrier)
+        _require_status(copy, [CopyStatus.IN_CUSTODY], _("传阅"))
+        if reader.pk == actor.pk:
+            raise Invalid(_("不能传阅给本人"))
+        _require_holder_allowed(reader, carrier)
+        now = timezone.now()
+        latest = same_working_day_end(now) if copy.level == Level.TOP_SECRET else None
+        if due_at is None:
+            due_at = latest or _workday_end(timezone.localdate(now) + datetime.timedelta(days=CIRCULATION_DAYS))
+        if due_at <= now:
+            raise Invalid(_("应还时间须晚于现在"))
+        if latest is not None and due_at > latest:
+            raise Refused(_("绝密载体随阅随退，须当日阅毕退回"))
+        before, holder = copy.status, copy.custodian
+        copy.status, copy.custodian, copy.due_at = CopyStatus.CIRCULATING, reader, due_at
+        _save(copy, "status", "custodian", "due_at")
+        _move(copy, kind=MovementKind.CIRCULATE, actor=actor, status_before=before, at=now, from_person=holder,
+              to_person=reader, due_at=due_at, note=note.strip()[:300])
+        record(actor=actor, action="copy.circulate", obj=copy,
+               summary=f"传阅 {copy.label} 给 {reader.username}，应还 {timezone.localtime(due_at):%Y-%m-%d %H:%M}",
+               details={"reader": reader.pk, "due_at": due_at.isoformat()})
+    return copy
+
+
+def copy_acknowledge(*, actor: User, copy: Copy) -> Copy:
+    """签收: the reader or borrower signs for the copy they now hold (once per hand-over)."""
+    with atomic_action(actor, "copy.acknowledge", obj=copy):
+        copy = _lock(copy)
+        if copy.custodian_id != actor.pk or copy.status not in OUT_STATUSES:
+            raise Refused(_("只有当前持有人可以签收"))
+        issued = copy.movements.filter(kind__in=ISSUE_KINDS).latest("at", "id")
+        if copy.movements.filter(kind=MovementKind.ACKNOWLEDGE, id__gt=issued.pk).exists():
+            raise Conflict(_("已签收"))
+        _move(copy, kind=MovementKind.ACKNOWLEDGE, actor=actor, status_before=copy.status, at=timezone.now(),
+              to_person=actor)
+        record(actor=actor, action="copy.acknowledge", obj=copy, summary=f"{actor.username} 签收 {copy.label}")
+    return copy
+
+
+def copy_return(*, actor: User, copy: Copy, note: str = "") -> Copy:
+    """退回/归还: the holder gives the copy back to the 机要员 — never to anyone else
+    (CARRIER-07) — or a keeper records receiving it. It goes back where it came from
+    (the register or the archive)."""
+    with atomic_action(actor, "copy.return", obj=copy):
+        copy = _lock(copy)
+        carrier = copy.carrier
+        keeper = policy.reason_may_keep_carrier(actor, carrier.level, carrier.unit_id) is None
+        _require_status(copy, OUT_STATUSES, _("退回"))
+        if copy.custodian_id != actor.pk and not keeper:
+            raise Refused(_("只有持有人或机要员可以办理退回"))
+        issued = copy.movements.filter(kind__in=ISSUE_KINDS).select_related("from_person").latest("at", "id")
+        receiver = actor if keeper else (issued.from_person or carrier.created_by)
+        now = timezone.now()
+        overdue = copy.due_at is not None and copy.due_at < now
+        before, holder = copy.status, copy.custodian
+        copy.status = issued.status_before if issued.status_before in SHELVED_STATUSES else CopyStatus.IN_CUSTODY
+        copy.custodian, copy.due_at = receiver, None
+        _save(copy, "status", "custodian", "due_at")
+        _move(copy, kind=MovementKind.RETURN, actor=actor, status_before=before, at=now, from_person=holder,
+              to_person=receiver, note=(note.strip() or (_("逾期退回") if overdue else ""))[:300])
+        late = "（逾期）" if overdue else ""
+        record(actor=actor, action="copy.return", obj=copy,
+               summary=f"{holder.username} 退回 {copy.label}，由 {receiver.username} 接收{late}",
+               details={"from": holder.pk, "to": receiver.pk, "overdue": overdue})
+    return copy
+
+
+# ---------------------------------------------------------------- 借阅 (lend, by approval)
+
+
+def copy_lend_request(*, actor: User, copy: Copy, due_on: datetime.date, reason: str) -> ApprovalRequest:
+    """借阅申请 (CARRIER-10): refused above the borrower's clearance or outside the need-to-know
+    (CARRIER-12). 绝密 goes to the unit's leadership (CARRIER-11); archived files are lent only
+    with approval (ARCH-07)."""
+    with atomic_action(actor, "copy.lend_request", obj=copy):
+        copy = _lock(copy)
+        _require_holder_allowed(actor, copy.carrier)
+        _require_status(copy, SHELVED_STATUSES, _("借阅"))
+        today = timezone.localdate()
+        if not today <= due_on <= today + datetime.timedelta(days=MAX_LEND_DAYS):
+            raise Invalid(_("归还日期须在今天到 %(n)s 天之内") % {"n": MAX_LEND_DAYS})
+        top = copy.level == Level.TOP_SECRET
+        return request_submit(
+            actor=actor, request_type=LEND, subject=copy, title=f"借阅 {copy.label}", reason=reason,
+            level=copy.level, unit=_root_unit(actor.unit) if top else None,
+            payload={"copy": copy.pk, "due_on": due_on.isoformat()},
+        )
+
+
+def _lend_approved(request: ApprovalRequest, decider: User) -> None:
+    """The final approval issues the copy to the borrower, due back at the end of the due day."""
+    borrower = request.requester
+    copy = _lock(Copy(pk=int(request.payload["copy"])))
+    _require_status(copy, SHELVED_STATUSES, _("借出"))
+    _require_holder_allowed(borrower, copy.carrier)
+    now = timezone.now()
+    due_at = _workday_end(datetime.date.fromisoformat(request.payload["due_on"]))
+    if due_at <= now:
+        raise Conflict(_("申请的归还日期已过，请申请人重新申请"))
+    before, holder = copy.status, copy.custodian
+    copy.status, copy.custodian, copy.due_at = CopyStatus.LENT, borrower, due_at
+    _save(copy, "status", "custodian", "due_at")
+    _move(copy, kind=MovementKind.LEND, actor=decider, status_before=before, at=now, from_person=holder,
+          to_person=borrower, due_at=due_at, approval=request)
+    record(actor=decider, action="copy.lend", obj=copy,
+           summary=f"借出 {copy.label} 给 {borrower.username}（审批 #{request.pk}），"
+                   f"应还 {timezone.localtime(due_at):%Y-%m-%d %H:%M}",
+           details={"borrower": borrower.pk, "approval": request.pk, "due_at": due_at.isoformat()})
+
+
+# ---------------------------------------------------------------- 复制 (reproduce, by approval)
+
+
+def copy_reproduce_request(*, actor: User, copy: Copy, count: int, reason: str) -> ApprovalRequest:
+    """复制申请 (CARRIER-13): by the 机要员 who will make the copies, approved by the leadership."""
+    with atomic_action(actor, "copy.reproduce_request", obj=copy):
+        copy = _lock(copy)
+        _require_keeper(actor, copy.carrier)
+        _require_status(copy, SHELVED_STATUSES, _("复制"))
+        if not 1 <= count <= MAX_REPRODUCE:
+            raise Invalid(_("复制份数须在 1 到 %(n)s 之间") % {"n": MAX_REPRODUCE})
+        top = copy.level == Level.TOP_SECRET
+        return request_submit(
+            actor=actor, request_type=REPRODUCE, subject=copy, title=f"复制 {copy.label} {count} 份", reason=reason,
+            level=copy.level, unit=_root_unit(actor.unit) if top else None,
+            payload={"copy": copy.pk, "count": count},
+        )
+
+
+def _reproduce_approved(request: ApprovalRequest, decider: User) -> None:
+    """New copies numbered after the last one, same mark and management, linked to the
+    original (CARRIER-14), in the requesting 机要员's custody."""
+    original = _lock(Copy(pk=int(request.payload["copy"])))
+    _require_status(original, SHELVED_STATUSES, _("复制"))
+    maker = request.requester
+    _require_keeper(maker, original.carrier)
+    carrier = Carrier.objects.select_for_update().get(pk=original.carrier_id)  # serialises numbering
+    last = carrier.copies.aggregate(last=Max("serial"))["last"] or 0
+    count = int(request.payload["count"])
+    now = timezone.now()
+    made = []
+    for serial in range(last + 1, last + count + 1):
+        new = Copy.objects.create(carrier=carrier, serial=serial, level=original.level, custodian=maker,
+                                  location=original.location, storage=original.storage, origin=original)
+        _move(new, kind=MovementKind.REPRODUCE, actor=maker, status_before="", at=now, to_person=maker,
+              approval=request, note=_("复制自第%(n)s份") % {"n": original.number})
+        made.append(new.number)
+    record(actor=decider, action="copy.reproduce", obj=original,
+           summary=f"复制 {original.label} {count} 份：{'、'.join(made)}（审批 #{request.pk}）",
+           details={"approval": request.pk, "new_serials": made, "maker": maker.pk})
+
+
+# ---------------------------------------------------------------- 发出, 清退, 归档, 丢失
+
+
+def copy_dispatch(
+    *, actor: User, copy: Copy, recipient_unit: str, channel: str, courier: str = "", note: str = ""
+) -> Copy:
+    """发文 (CARRIER-01): sent out through the 机要 channel or a named courier; ordinary post,
+    e-mail and fax are refused for state secrets."""
+    recipient_unit, courier = recipient_unit.strip(), courier.strip()
+    with atomic_action(actor, "copy.dispatch", obj=copy):
+        copy = _lock(copy)
+        _require_keeper(actor, copy.carrier)
+        _require_status(copy, [CopyStatus.IN_CUSTODY], _("发出"))
+        if not recipient_unit:
+            raise Invalid(_("请填写收件单位"))
+        if channel not in Channel.values:
+            raise Invalid(_("未知的传递方式"))
+        if Level(copy.level).is_state_secret and channel not in CLASSIFIED_CHANNELS:
+            raise Refused(_("涉密载体只能通过机要渠道或指定专人传递，不得普通邮寄、电子邮件或传真"))
+        if channel == Channel.COURIER and not courier:
+            raise Invalid(_("指定专人送达须填写递送人姓名"))
+        before = copy.status
+        copy.status, copy.custodian = CopyStatus.SENT, actor
+        _save(copy, "status", "custodian")
+        _move(copy, kind=MovementKind.DISPATCH, actor=actor, status_before=before, at=timezone.now(),
+              from_person=actor, to_unit=recipient_unit[:200], channel=channel, courier=courier[:60],
+              note=note.strip()[:300])
+        record(actor=actor, action="copy.dispatch", obj=copy,
+               summary=f"发出 {copy.label}（{Channel(channel).label}）",
+               details={"recipient": recipient_unit, "channel": channel, "courier": courier})
+    return copy
+
+
+def copies_hand_back(*, actor: User, copies: Sequence[Copy], note: str = "") -> list[Copy]:
+    """清退 (CARRIER-16): return incoming copies to their issuing unit, as one 清退清单."""
+    done: list[Copy] = []
+    with atomic_action(actor, "copy.hand_back", obj=copies[0] if copies else None):
+        if not copies:
+            raise Invalid(_("请选择要清退的载体"))
+        now = timezone.now()
+        for given in copies:
+            copy = _lock(given)
+            _require_keeper(actor, copy.carrier)
+            _require_status(copy, SHELVED_STATUSES, _("清退"))
+            if copy.carrier.direction != Direction.INCOMING:
+                raise Invalid(_("%(copy)s 不是收文，没有可清退的来文单位") % {"copy": copy.label})
+            before = copy.status
+            copy.status, copy.custodian = CopyStatus.RETURNED, actor
+            _save(copy, "status", "custodian")
+            _move(copy, kind=MovementKind.HAND_BACK, actor=actor, status_before=before, at=now, from_person=actor,
+                  to_unit=copy.carrier.source_unit, note=note.strip()[:300])
+            record(actor=actor, action="copy.hand_back", obj=copy,
+                   summary=f"清退 {copy.label} 至来文单位", details={"to_unit": copy.carrier.source_unit})
+            done.append(copy)
+    return done
+
+
+def copy_archive(*, actor: User, copy: Copy, location: str, storage: str) -> Copy:
+    """归档 (ARCH-01): into the archive, kept by the 秘书股; lent out afterwards only with approval."""
+    with atomic_action(actor, "copy.archive", obj=copy):
+        copy = _lock(copy)
+        _require_keeper(actor, copy.carrier)
+        _require_status(copy, [CopyStatus.IN_CUSTODY], _("归档"))
+        if not location.strip():
+            raise Invalid(_("请填写档案存放位置"))
+        _require_storage(copy.level, storage)
+        before = copy.status
+        copy.status, copy.custodian, copy.location, copy.storage = (
+            CopyStatus.ARCHIVED, actor, location.strip()[:100], storage)
+        _save(copy, "status", "custodian", "location", "storage")
+        _move(copy, kind=MovementKind.ARCHIVE, actor=actor, status_before=before, at=timezone.now(),
+              to_person=actor, note=copy.location)
+        record(actor=actor, action="copy.archive", obj=copy, summary=f"归档 {copy.label}",
+               details={"storage": storage})
+    return copy
+
+
+def copy_report_lost(*, actor: User, copy: Copy, note: str) -> Copy:
+    """丢失: recorded at once and the secrecy office alerted (the incidents module will open an
+    incident). A lost copy takes no further movement."""
+    with atomic_action(actor, "copy.lost", obj=copy):
+        copy = _lock(copy)
+        keeper = policy.reason_may_keep_carrier(actor, copy.carrier.level, copy.carrier.unit_id) is None
+        if copy.custodian_id != actor.pk and not keeper:
+            raise Refused(_("只有持有人或机要员、保密员可以报告丢失"))
+        _require_status(copy, HELD_STATUSES, _("报告丢失"))
+        if not note.strip():
+            raise Invalid(_("请说明丢失经过"))
+        before, holder = copy.status, copy.custodian
+        copy.status, copy.due_at = CopyStatus.LOST, None
+        _save(copy, "status", "due_at")
+        now = timezone.now()
+        _move(copy, kind=MovementKind.LOSE, actor=actor, status_before=before, at=now, from_person=holder,
+              note=note.strip()[:300])
+        Notice.objects.create(kind=NoticeKind.LOST, copy=copy, person=holder, due_at=now)
+        record(actor=actor, action="copy.lost", obj=copy,
+               summary=f"报告丢失 {copy.label}（责任人 {holder.username}），已通知保密办",
+               details={"holder": holder.pk})
+    return copy
+
+
+# ---------------------------------------------------------------- 销毁 (destroy: approval, witnesses)
+
+
+def destruction_create(
+    *, actor: User, copies: Sequence[Copy], method: str, site: str, witnesses: Sequence[User], reason: str
+) -> DestructionList:
+    """销毁清单 (CARRIER-19, CARRIER-20): drawn up by a keeper, sent for approval, destroyed
+    later in front of two named witnesses."""
+    with atomic_action(actor, "destruction.create"):
+        if not copies:
+            raise Invalid(_("请选择要销毁的载体"))
+        if method not in DestructionMethod.values:
+            raise Invalid(_("未知的销毁方式"))
+        if not site.strip():
+            raise Invalid(_("请填写销毁地点"))
+        if len(witnesses) != 2 or witnesses[0].pk == witnesses[1].pk:
+            raise Invalid(_("须指定两名不同的监销人"))
+        locked = [_lock(c) for c in copies]
+        for copy in locked:
+            _require_keeper(actor, copy.carrier)
+            _require_status(copy, SHELVED_STATUSES, _("列入销毁清单"))
+        open_lists = DestructionList.objects.filter(
+            copies__in=locked, status__in=[DestructionStatus.PENDING, DestructionStatus.APPROVED])
+        if open_lists.exists():
+            raise Conflict(_("所选载体已在其他待销毁清单中"))
+        level = max(c.level for c in locked)
+        for witness in witnesses:
+            if witness.pk == actor.pk:
+                raise Invalid(_("经办人不能兼任监销人"))
+            if not witness.is_active or witness.admin_role or not policy.may_know(witness, Level(level)):
+                raise Refused(_("监销人 %(name)s 的涉密类别不能知悉%(level)s级载体")
+                              % {"name": witness.full_name or witness.username, "level": Level(level).zh})
+        year = timezone.localdate().year
+        dlist = DestructionList.objects.create(
+            number=f"销{year}-{_next_number(f'destruction-{year}'):04d}", level=level, method=method,
+            site=site.strip()[:200], reason=reason.strip(), witness_1=witnesses[0], witness_2=witnesses[1],
+            created_by=actor)
+        dlist.copies.set(locked)
+        dlist.approval = request_submit(
+            actor=actor, request_type=DESTROY, subject=dlist, title=f"销毁清单 {dlist.number}（{len(locked)} 份）",
+            reason=reason, level=level, payload={"list": dlist.pk})
+        dlist.save(update_fields=["approval"])
+        record(actor=actor, action="destruction.create", obj=dlist,
+               summary=f"提交销毁清单 {dlist.number}：{'、'.join(c.label for c in locked)}"[:300],
+               details={"copies": [c.pk for c in locked], "method": method,
+                        "witnesses": [w.pk for w in witnesses]})
+    return dlist
+
+
+def _lock_list(pk: int) -> DestructionList:
+    return DestructionList.objects.select_for_update().get(pk=pk)
+
+
+def _destruction_approved(request: ApprovalRequest, decider: User) -> None:
+    dlist = _lock_list(int(request.payload["list"]))
+    if dlist.status != DestructionStatus.PENDING:
+        raise Conflict(_("该销毁清单不在审批中"))
+    dlist.status = DestructionStatus.APPROVED
+    dlist.save(update_fields=["status"])
+    record(actor=decider, action="destruction.approve", obj=dlist, summary=f"销毁清单 {dlist.number} 已批准，待监销")
+
+
+def _destruction_closed(request: ApprovalRequest, decider: User) -> None:
+    dlist = _lock_list(int(request.payload["list"]))
+    if dlist.status == DestructionStatus.PENDING:
+        dlist.status = DestructionStatus.REJECTED
+        dlist.save(update_fields=["status"])
+        record(actor=decider, action="destruction.reject", obj=dlist, summary=f"销毁清单 {dlist.number} 未获批准")
+
+
+def destruction_sign(*, actor: User, destruction: DestructionList, password: str) -> DestructionList:
+    """A named witness (监销人) signs, re-entering their password as the signature."""
+    with atomic_action(actor, "destruction.sign", obj=destruction):
+        dlist = _lock_list(destruction.pk)
+        if actor.pk not in (dlist.witness_1_id, dlist.witness_2_id):
+            raise Refused(_("您不是该销毁清单的监销人"))
+        if dlist.status != DestructionStatus.APPROVED:
+            raise Conflict(_("销毁清单尚未批准或已办结"))
+        field = "witness_1_signed_at" if actor.pk == dlist.witness_1_id else "witness_2_signed_at"
+        if getattr(dlist, field) is not None:
+            raise Conflict(_("您已签字"))
+        if not actor.check_password(password):
+            raise Refused(_("签字密码不正确"))
+        setattr(dlist, field, timezone.now())
+        dlist.save(update_fields=[field])
+        record(actor=actor, action="destruction.sign", obj=dlist,
+               summary=f"{actor.username} 作为监销人在销毁清单 {dlist.number} 上签字（{dlist.signatures}/2）")
+    return dlist
+
+
+def destruction_execute(*, actor: User, destruction: DestructionList) -> DestructionList:
+    """销毁: approved and signed by both witnesses, the keeper destroys every copy on the list
+    and a certificate number is issued. A destroyed copy never changes again (the database
+    refuses it too)."""
+    with atomic_action(actor, "destruction.execute", obj=destruction):
+        dlist = _lock_list(destruction.pk)
+        if dlist.status != DestructionStatus.APPROVED:
+            raise Conflict(_("销毁清单尚未批准或已办结"))
+        if dlist.signatures < 2:
+            raise Refused(_("须两名监销人签字后方可销毁"))
+        now = timezone.now()
+        copies = [_lock(c) for c in dlist.copies.order_by("pk")]
+        for copy in copies:
+            _require_keeper(actor, copy.carrier)
+            _require_status(copy, SHELVED_STATUSES, _("销毁"))
+        for copy in copies:
+            # The ledger entry first: once the copy is destroyed the database takes no more.
+            Movement.objects.create(
+                copy=copy, kind=MovementKind.DESTROY, actor=actor, from_person=copy.custodian,
+                status_before=copy.status, status_after=CopyStatus.DESTROYED, at=now, destruction=dlist,
+                note=f"{DestructionMethod(dlist.method).label}，{dlist.site}"[:300])
+            copy.status, copy.due_at = CopyStatus.DESTROYED, None
+            _save(copy, "status", "due_at")
+            record(actor=actor, action="copy.destroy", obj=copy,
+                   summary=f"销毁 {copy.label}（清单 {dlist.number}）", details={"list": dlist.pk})
+        year = timezone.localdate(now).year
+        dlist.status, dlist.destroyed_at, dlist.destroyed_by = DestructionStatus.DONE, now, actor
+        dlist.certificate_no = f"销证{year}-{_next_number(f'certificate-{year}'):04d}"
+        dlist.save(update_fields=["status", "destroyed_at", "destroyed_by", "certificate_no"])
+        record(actor=actor, action="destruction.execute", obj=dlist,
+               summary=f"销毁清单 {dlist.number} 已销毁 {len(copies)} 份，证明编号 {dlist.certificate_no}",
+               details={"method": dlist.method, "site": dlist.site})
+    return dlist
+
+
+# ---------------------------------------------------------------- reminders (jobs.tick)
+
+
+def notices_issue(*, now: datetime.datetime | None = None) -> list[str]:
+    """Overdue copies (CARRIER-06, CARRIER-17) and incoming copies whose 清退 deadline is within
+    the month (CARRIER-16): one notice per copy and due time, so running it again adds nothing."""
+    now = now or timezone.now()
+    done: list[str] = []
+    current_issue = Movement.objects.filter(copy=OuterRef("pk"), kind__in=ISSUE_KINDS).order_by("-at", "-id")
+    overdue = (Copy.objects.filter(status__in=OUT_STATUSES, due_at__lt=now)
+               .annotate(issue_id=Subquery(current_issue.values("pk")[:1]))
+               .select_related("carrier", "custodian").order_by("due_at"))
+    soon = timezone.localdate(now) + datetime.timedelta(days=30)
+    hand_back = (Copy.objects.filter(status__in=SHELVED_STATUSES, carrier__direction=Direction.INCOMING,
+                                     carrier__return_by__isnull=False, carrier__return_by__lte=soon)
+                 .select_related("carrier", "custodian").order_by("carrier__return_by"))
+    for kind, copies in ((NoticeKind.OVERDUE, overdue), (NoticeKind.HAND_BACK_DUE, hand_back)):
+        for copy in copies:
+            issue = getattr(copy, "issue_id", None)
+            due = copy.due_at if kind == NoticeKind.OVERDUE else _workday_end(copy.carrier.return_by)  # type: ignore[arg-type]
+            assert due is not None  # both querysets filter on it
+            if Notice.objects.filter(kind=kind, copy=copy, due_at=due, issue_id=issue).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    Notice.objects.create(kind=kind, copy=copy, person=copy.custodian, due_at=due, issue_id=issue)
+                    label = NoticeKind(kind).label
+                    record(actor=None, actor_username="scheduler", action=f"copy.remind_{kind}", obj=copy,
+                           summary=f"提醒 {copy.custodian.username}：{copy.label} {label}"
+                                   f"（{timezone.localtime(due):%Y-%m-%d %H:%M}）",
+                           details={"person": copy.custodian_id, "due_at": due.isoformat()})
+            except IntegrityError:  # another tick issued it at the same moment
+                continue
+            done.append(f"{NoticeKind(kind).label}: {copy.label}")
+    return done
+
+
+# ---------------------------------------------------------------- approval types
+
+
+def _may_decide(request: ApprovalRequest, person: User) -> str | None:
+    """Whoever decides must be cleared for the level they decide about."""
+    if request.level is not None and not policy.may_know(person, Level(request.level)):
+        return _("您的涉密类别不能知悉%(level)s级事项，不能审批") % {"level": Level(request.level).zh}
+    return None
+
+
+def register_request_types() -> None:
+    # Default routes (the security administrator overrides them with routing rules):
+    # borrowing → the borrower's unit leader (绝密: the unit's leadership, CARRIER-11, by routing
+    # the request to the top unit); copying → the unit's leadership (CARRIER-13, the strictest
+    # section); destruction → the keeper's unit leader, then the secrecy office (CARRIER-19).
+    registry.register(registry.RequestType(
+        code=LEND, label="借阅涉密载体", on_approved=_lend_approved, may_decide=_may_decide,
+        default_steps=(("approver", "requester_unit"),)))
+    registry.register(registry.RequestType(
+        code=REPRODUCE, label="复制涉密载体", on_approved=_reproduce_approved, may_decide=_may_decide,
+        default_steps=(("approver", "org"),)))
+    registry.register(registry.RequestType(
+        code=DESTROY, label="销毁涉密载体", on_approved=_destruction_approved,
+        on_rejected=_destruction_closed, may_decide=_may_decide,
+        default_steps=(("approver", "requester_unit"), ("secrecy_officer", "org"))))

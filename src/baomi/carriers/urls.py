@@ -1,0 +1,15 @@
+from django.urls import path
+
+from baomi.carriers import views
+
+app_name = "carriers"
+urlpatterns = [
+    path("", views.carrier_list, name="list"),
+    path("register/", views.carrier_register, name="register"),
+    path("<int:carrier_id>/", views.carrier_detail, name="detail"),
+    path("copies/<int:copy_id>/", views.copy_detail, name="copy"),
+    path("copies/<int:copy_id>/<slug:action>/", views.copy_action, name="copy_action"),
+    path("destructions/", views.destruction_list, name="destructions"),
+    path("destructions/<int:list_id>/", views.destruction_detail, name="destruction"),
+    path("destructions/<int:list_id>/<slug:action>/", views.destruction_action, name="destruction_action"),
+]

@@ -1,0 +1,246 @@
+"""涉密载体 pages. Thin: parse the form, call one service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from baomi import policy
+from baomi.accounts.models import User
+from baomi.carriers import forms, selectors, services
+from baomi.carriers.models import (
+    OUT_STATUSES,
+    SHELVED_STATUSES,
+    CopyStatus,
+    DestructionStatus,
+    Direction,
+)
+from baomi.errors import BaomiError, Invalid
+from baomi.levels import Level
+
+Perm = policy.Perm
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _form_error(form: Any) -> Invalid:
+    return Invalid("；".join(str(e) for errs in form.errors.values() for e in errs))
+
+
+@login_required
+def carrier_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    q = request.GET.get("q", "").strip()
+    raw_level = request.GET.get("level", "")
+    level = int(raw_level) if raw_level.isascii() and raw_level.isdigit() else None
+    direction = request.GET.get("direction", "")
+    direction = direction if direction in Direction.values else ""
+    carriers = selectors.carriers_visible_to(user, search=q, level=level, direction=direction)
+    page = Paginator(carriers, 50).get_page(request.GET.get("page"))
+    keeper = policy.may(user, Perm.KEEP_CARRIERS)
+    return render(request, "carriers/list.html", {
+        "page": page, "q": q, "level": level, "direction": direction,
+        "levels": [(int(lv), lv.zh) for lv in Level if lv > Level.PUBLIC], "directions": Direction.choices,
+        "mine": selectors.outstanding_for(user).filter(status__in=OUT_STATUSES),
+        "overdue": selectors.overdue_copies(user)[:100],
+        "hand_back": selectors.due_for_hand_back(user)[:100] if keeper else [],
+        "notices": selectors.notices_for(user)[:20],
+        "keeper": keeper, "now": timezone.now(),
+    })
+
+
+@login_required
+def carrier_register(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    policy.require(user, Perm.KEEP_CARRIERS)
+    form = forms.RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            carrier = services.carrier_register(
+                actor=user, direction=d["direction"], kind=d["kind"], title=d["title"], mark=d["mark"],
+                copies=d["copies"], storage=d["storage"], location=d["location"], doc_number=d["doc_number"],
+                source_unit=d["source_unit"], destination_unit=d["destination_unit"],
+                need_to_know_people=list(d["need_to_know_people"]), need_to_know_units=list(d["need_to_know_units"]),
+                dated_on=d["dated_on"], return_by=d["return_by"], note=d["note"])
+        except BaomiError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已登记 %(no)s") % {"no": carrier.register_no})
+            return redirect("carriers:detail", carrier_id=carrier.pk)
+    return render(request, "carriers/register.html", {"form": form})
+
+
+@login_required
+def carrier_detail(request: HttpRequest, carrier_id: int) -> HttpResponse:
+    user = _user(request)
+    carrier = selectors.carrier_for(user, carrier_id)
+    return render(request, "carriers/detail.html", {
+        "carrier": carrier, "copies": selectors.copies_of(user, carrier),
+        "keeper": policy.reason_may_keep_carrier(user, carrier.level, carrier.unit_id) is None,
+    })
+
+
+@login_required
+def copy_detail(request: HttpRequest, copy_id: int) -> HttpResponse:
+    user = _user(request)
+    copy = selectors.copy_for(user, copy_id)
+    carrier = copy.carrier
+    keeper = policy.reason_may_keep_carrier(user, carrier.level, carrier.unit_id) is None
+    holder = copy.custodian_id == user.pk and copy.status in OUT_STATUSES
+    shelved = copy.status in SHELVED_STATUSES
+    context: dict[str, Any] = {
+        "copy": copy, "carrier": carrier, "ledger": selectors.ledger_of(user, copy), "keeper": keeper,
+        "holder": holder, "out": copy.status in OUT_STATUSES,
+        "may_lose": (keeper or copy.custodian_id == user.pk) and copy.status not in (
+            CopyStatus.SENT, CopyStatus.RETURNED, CopyStatus.DESTROYED, CopyStatus.LOST),
+        "note_form": forms.NoteForm(),
+    }
+    if keeper and copy.status == CopyStatus.IN_CUSTODY:
+        readers = selectors.readers_for(user, carrier).exclude(pk=user.pk)
+        context["circulate_form"] = forms.CirculateForm(readers=readers)
+        context["dispatch_form"] = forms.DispatchForm(initial={"recipient_unit": carrier.destination_unit})
+        context["archive_form"] = forms.ArchiveForm(initial={"storage": copy.storage})
+    if keeper and shelved:
+        context["reproduce_form"] = forms.ReproduceForm()
+        context["may_hand_back"] = carrier.direction == Direction.INCOMING
+    if shelved and policy.reason_may_hold_carrier(user, carrier) is None:
+        context["lend_form"] = forms.LendForm()
+    return render(request, "carriers/copy.html", context)
+
+
+@login_required
+@require_POST
+def copy_action(request: HttpRequest, copy_id: int, action: str) -> HttpResponse:
+    """One POST endpoint per copy action; each maps to exactly one service."""
+    user = _user(request)
+    copy = selectors.copy_for(user, copy_id)
+    try:
+        if action == "circulate":
+            form = forms.CirculateForm(request.POST, readers=User.objects.filter(is_active=True))
+            if not form.is_valid():
+                raise _form_error(form)
+            services.copy_circulate(actor=user, copy=copy, reader=form.cleaned_data["reader"],
+                                    note=form.cleaned_data["note"])
+            messages.success(request, _("已传阅"))
+        elif action == "acknowledge":
+            services.copy_acknowledge(actor=user, copy=copy)
+            messages.success(request, _("已签收"))
+        elif action == "return":
+            services.copy_return(actor=user, copy=copy, note=request.POST.get("note", ""))
+            messages.success(request, _("已退回机要员"))
+        elif action == "lend":
+            lform = forms.LendForm(request.POST)
+            if not lform.is_valid():
+                raise _form_error(lform)
+            approval = services.copy_lend_request(actor=user, copy=copy, due_on=lform.cleaned_data["due_on"],
+                                                  reason=lform.cleaned_data["reason"])
+            messages.success(request, _("借阅申请已提交审批"))
+            return redirect("approvals:detail", request_id=approval.pk)
+        elif action == "reproduce":
+            rform = forms.ReproduceForm(request.POST)
+            if not rform.is_valid():
+                raise _form_error(rform)
+            approval = services.copy_reproduce_request(actor=user, copy=copy, count=rform.cleaned_data["count"],
+                                                       reason=rform.cleaned_data["reason"])
+            messages.success(request, _("复制申请已提交审批"))
+            return redirect("approvals:detail", request_id=approval.pk)
+        elif action == "dispatch":
+            dform = forms.DispatchForm(request.POST)
+            if not dform.is_valid():
+                raise _form_error(dform)
+            d = dform.cleaned_data
+            services.copy_dispatch(actor=user, copy=copy, recipient_unit=d["recipient_unit"], channel=d["channel"],
+                                   courier=d["courier"], note=d["note"])
+            messages.success(request, _("已发出"))
+        elif action == "archive":
+            aform = forms.ArchiveForm(request.POST)
+            if not aform.is_valid():
+                raise _form_error(aform)
+            services.copy_archive(actor=user, copy=copy, location=aform.cleaned_data["location"],
+                                  storage=aform.cleaned_data["storage"])
+            messages.success(request, _("已归档"))
+        elif action == "hand_back":
+            services.copies_hand_back(actor=user, copies=[copy], note=request.POST.get("note", ""))
+            messages.success(request, _("已清退"))
+        elif action == "lost":
+            services.copy_report_lost(actor=user, copy=copy, note=request.POST.get("note", ""))
+            messages.success(request, _("已报告丢失并通知保密办"))
+        else:
+            raise Invalid(_("未知操作"))
+    except BaomiError as exc:
+        messages.error(request, exc.message)
+    return redirect("carriers:copy", copy_id=copy.pk)
+
+
+@login_required
+def destruction_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = None
+    if policy.may(user, Perm.KEEP_CARRIERS):
+        shelved = selectors.copies_visible_to(user).filter(status__in=SHELVED_STATUSES)
+        form = forms.DestructionForm(request.POST or None, copies=shelved)
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            try:
+                dlist = services.destruction_create(
+                    actor=user, copies=list(d["copies"]), method=d["method"], site=d["site"],
+                    witnesses=[d["witness_1"], d["witness_2"]], reason=d["reason"])
+            except BaomiError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("销毁清单 %(no)s 已提交审批") % {"no": dlist.number})
+                return redirect("carriers:destruction", list_id=dlist.pk)
+    elif request.method == "POST":
+        policy.require(user, Perm.KEEP_CARRIERS)
+    return render(request, "carriers/destructions.html", {
+        "lists": selectors.destructions_visible_to(user)[:200], "form": form,
+    })
+
+
+@login_required
+def destruction_detail(request: HttpRequest, list_id: int) -> HttpResponse:
+    user = _user(request)
+    dlist = selectors.destruction_for(user, list_id)
+    visible = set(selectors.copies_visible_to(user).filter(destruction_lists=dlist).values_list("pk", flat=True))
+    witness = user.pk in (dlist.witness_1_id, dlist.witness_2_id)
+    signed = (dlist.witness_1_signed_at if user.pk == dlist.witness_1_id else dlist.witness_2_signed_at) is not None
+    return render(request, "carriers/destruction.html", {
+        "dlist": dlist, "copies": selectors.destruction_copies(dlist), "visible": visible,
+        "sign_form": forms.SignForm() if witness and not signed and dlist.status == DestructionStatus.APPROVED
+        else None,
+        "may_execute": dlist.status == DestructionStatus.APPROVED and dlist.signatures == 2
+        and policy.may(user, Perm.KEEP_CARRIERS),
+    })
+
+
+@login_required
+@require_POST
+def destruction_action(request: HttpRequest, list_id: int, action: str) -> HttpResponse:
+    user = _user(request)
+    dlist = selectors.destruction_for(user, list_id)
+    try:
+        if action == "sign":
+            form = forms.SignForm(request.POST)
+            if not form.is_valid():
+                raise _form_error(form)
+            services.destruction_sign(actor=user, destruction=dlist, password=form.cleaned_data["password"])
+            messages.success(request, _("已签字"))
+        elif action == "execute":
+            services.destruction_execute(actor=user, destruction=dlist)
+            messages.success(request, _("已销毁"))
+        else:
+            raise Invalid(_("未知操作"))
+    except BaomiError as exc:
+        messages.error(request, exc.message)
+    return redirect("carriers:destruction", list_id=dlist.pk)
