@@ -341,3 +341,19 @@ def test_chinese_by_default_whatever_the_browser_asks(client):
     assert 'lang="zh-hans"' in response.content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
     assert 'lang="en"' in client.get("/accounts/login/").content.decode()
+
+
+@pytest.mark.django_db
+def test_home_dashboard_counts_only_what_the_person_may_see(client):
+    from baomi.carriers.selectors import outstanding_for
+    from tests.conftest import login
+    from tests.factories import make_admin, make_person
+
+    unit = make_unit("规划科", "planning")
+    person = make_person("zhoujing", unit=unit, clearance="GENERAL", roles=[("staff", unit)])
+    login(client, person)
+    page = client.get("/").content.decode()
+    assert page.count('data-testid="card"') == 6 and "待我审批" in page
+    assert outstanding_for(person).count() == 0
+    login(client, make_admin("auditor", "heping"))
+    assert 'data-testid="card"' not in client.get("/").content.decode()  # administrators: no cards

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from baomi import policy
 from baomi.audit.services import record_unrecorded_refusal
+from baomi.core.dashboard import cards_for
 from baomi.errors import BaomiError, NotFound, Refused
 
 
@@ -16,6 +17,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     return render(request, "core/home.html", {
         "roles": policy.role_labels(user),  # type: ignore[arg-type]
+        "cards": cards_for(user),  # type: ignore[arg-type]
     })
 
 
