@@ -85,9 +85,11 @@ from baomi.approvals.api import router as approvals_router  # noqa: E402
 from baomi.audit.api import router as audit_router  # noqa: E402
 from baomi.carriers.api import router as carriers_router  # noqa: E402
 from baomi.classification.api import router as classification_router  # noqa: E402
+from baomi.review.api import router as review_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/approvals", approvals_router)
 api.add_router("/carriers", carriers_router)
 api.add_router("/classification", classification_router)
+api.add_router("/review", review_router)

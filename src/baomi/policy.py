@@ -37,6 +37,8 @@ class Perm(StrEnum):
     CLASSIFICATION_REPORTS = "classification.reports"
     # 机要员 / 保密员: register, circulate, send, hand back, archive and destroy carriers (CARRIER-03).
     KEEP_CARRIERS = "carrier.keep"
+    # 保密员 / 定密责任人: export the guide's keywords as a scan-rules bundle (issue 5).
+    EXPORT_SCAN_RULES = "review.rules_export"
 
 
 SYSTEM, SECURITY, AUDITOR = "system", "security", "auditor"
@@ -63,6 +65,7 @@ _ROLE_POWERS: dict[Perm, set[str]] = {
     Perm.CLASSIFICATION_REPORTS: {"secrecy_officer", "classification_authority"},
     # The role gives the page; which carriers a keeper may handle is reason_may_keep_carrier.
     Perm.KEEP_CARRIERS: {"confidential_secretary", "secrecy_officer"},
+    Perm.EXPORT_SCAN_RULES: {"secrecy_officer", "classification_authority"},
 }
 
 
@@ -394,6 +397,18 @@ def destructions_visible_to(reader: User) -> Q:
     return mine
 
 
+# ---------------------------------------------------------------- review (保密审查)
+
+
+def content_checks_visible_to(reader: User) -> Q:
+    """One's own content checks; the 保密员 sees all (snippets are masked); administrators none."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    if "secrecy_officer" in business_roles(reader):
+        return Q()
+    return Q(actor_id=reader.pk)
+
+
 def navigation_for(user: User) -> list[tuple[str, str]]:
     """(label, url name) of the pages this person may open."""
     items = [(_("首页"), "core:home")]
@@ -405,10 +420,11 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
         items.append((_("人员"), "accounts:people"))
     if may(user, Perm.MANAGE_ROUTING):
         items.append((_("审批路由"), "approvals:rules"))
-    if not user.admin_role:  # administrators read no classified content
-        items.append((_("定密"), "classification:decisions"))
-    if not user.admin_role:  # the register shows each person what their clearance and need-to-know allow
-        items.append((_("涉密载体"), "carriers:list"))
+    if not user.admin_role:
+        # The business registers, each showing what the person's clearance and need-to-know
+        # allow; administrators read no classified content.
+        items += [(_("定密"), "classification:decisions"), (_("涉密载体"), "carriers:list"),
+                  (_("保密审查"), "review:index")]
     if may(user, Perm.DESIGNATE_AUTHORITY):
         items.append((_("定密责任人"), "classification:authorities"))
     if may(user, Perm.READ_AUDIT):

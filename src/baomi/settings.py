@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "baomi.approvals",
     "baomi.classification",
     "baomi.carriers",
+    "baomi.review",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("approvals/", include("baomi.approvals.urls")),
     path("carriers/", include("baomi.carriers.urls")),
     path("classification/", include("baomi.classification.urls")),
+    path("review/", include("baomi.review.urls")),
     path("api/v1/", api.urls),
     re_path(r"^api/", core_views.api_not_found),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -367,7 +367,7 @@ def test_navigation_follows_powers(world: World):
     assert names(a["auditor"]) == base | {"accounts:people", "audit:events"}
     # Everyone but the administrators has an inbox (我的待办) and the business registers, each
     # showing what the person's clearance and need-to-know allow; administrators read none.
-    business = {"approvals:inbox", "classification:decisions", "carriers:list"}
+    business = {"approvals:inbox", "classification:decisions", "carriers:list", "review:index"}
     assert names(a["secrecy_officer"]) == base | {"accounts:people"} | business
     assert names(a["staff"]) == base | business
 

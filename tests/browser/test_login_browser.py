@@ -123,7 +123,7 @@ def test_person_signs_in_sees_home_and_signs_out(page, live_server):
     assert page.get_by_test_id("current-user").inner_text() == "周静"
     assert "您好，周静" in page.locator("h1").inner_text()
     assert "规划科" in page.locator("main").inner_text() and "一般" in page.locator("main").inner_text()
-    assert nav_labels(page) == ["首页", "我的待办", "定密", "涉密载体", "个人设置"]
+    assert nav_labels(page) == ["首页", "我的待办", "定密", "涉密载体", "保密审查", "个人设置"]
     page.screenshot(path=SCREENSHOT, full_page=True)
 
     page.get_by_role("button", name="退出").click()

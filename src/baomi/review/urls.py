@@ -1,0 +1,10 @@
+from django.urls import path
+
+from baomi.review import views
+
+app_name = "review"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<int:check_id>/", views.detail, name="detail"),
+    path("rules.bundle", views.rules_bundle, name="rules_bundle"),
+]
