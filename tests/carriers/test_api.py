@@ -22,12 +22,18 @@ ENDPOINTS = {
     ("post", "/api/v1/carriers/copies/{copy_id}/acknowledge"), ("post", "/api/v1/carriers/copies/{copy_id}/return"),
     ("post", "/api/v1/carriers/copies/{copy_id}/lend-requests"),
     ("post", "/api/v1/carriers/copies/{copy_id}/reproduce-requests"),
+    ("post", "/api/v1/carriers/copies/{copy_id}/take-out-requests"),
+    ("post", "/api/v1/carriers/copies/{copy_id}/bring-back"),
+    ("post", "/api/v1/carriers/{carrier_id}/need-to-know-requests"),
+    ("post", "/api/v1/carriers/{carrier_id}/need-to-know/remove"),
     ("post", "/api/v1/carriers/copies/{copy_id}/dispatch"), ("post", "/api/v1/carriers/copies/{copy_id}/archive"),
     ("post", "/api/v1/carriers/copies/{copy_id}/lost"), ("post", "/api/v1/carriers/hand-backs"),
     ("get", "/api/v1/carriers/notices"), ("get", "/api/v1/carriers/destructions"),
     ("post", "/api/v1/carriers/destructions"), ("get", "/api/v1/carriers/destructions/{list_id}"),
     ("post", "/api/v1/carriers/destructions/{list_id}/sign"),
     ("post", "/api/v1/carriers/destructions/{list_id}/execute"),
+    ("get", "/api/v1/carriers/registers/{slug}"), ("get", "/api/v1/carriers/labels/{code}"),
+    ("get", "/api/v1/carriers/{carrier_id}/labels"),
 }
 
 

@@ -51,6 +51,7 @@ def test_demo_register_tells_the_story(db, data_dir):
     assert AuditEvent.objects.filter(action="copy.lend_request", outcome="denied",
                                      actor_username="zhoujing").exists()  # the 机密 draft was refused
     assert Copy.objects.filter(custodian=who["wutao"], status=CopyStatus.LENT).exists()
+    assert Copy.objects.filter(custodian=who["sunwei"], status=CopyStatus.TAKEN_OUT, due_at__gt=timezone.now()).exists()
 
     # A copy request awaiting 陈国强 (and nobody else).
     copy_request = ApprovalRequest.objects.get(request_type="carriers.reproduce", status=Status.PENDING)

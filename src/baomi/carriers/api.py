@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from baomi.accounts import selectors as people
@@ -118,6 +118,18 @@ class NoteIn(Schema):
 class LendIn(Schema):
     due_on: datetime.date
     reason: str
+
+
+class TakeOutIn(Schema):
+    reason: str  # a work reason (meetings and the like); home, leisure and foreign affairs are refused
+    destination: str
+    due_at: datetime.datetime
+
+
+class NeedToKnowIn(Schema):
+    people: list[int] = []
+    units: list[int] = []
+    reason: str = ""
 
 
 class ReproduceIn(Schema):
@@ -282,6 +294,43 @@ def lend_request(request: HttpRequest, copy_id: int, body: LendIn) -> Status:
     return Status(201, ApprovalRef(approval_id=approval.pk))
 
 
+@router.post("/copies/{copy_id}/take-out-requests", response={201: ApprovalRef},
+             summary="申请携带外出（提交审批，CARRIER-30）")
+def take_out_request(request: HttpRequest, copy_id: int, body: TakeOutIn) -> Status:
+    actor = _actor(request)
+    approval = services.copy_take_out_request(actor=actor, copy=selectors.copy_for(actor, copy_id),
+                                              reason=body.reason, destination=body.destination, due_at=body.due_at)
+    return Status(201, ApprovalRef(approval_id=approval.pk))
+
+
+@router.post("/copies/{copy_id}/bring-back", response=CopyDetail, summary="携带外出带回（携带人或机要员）")
+def bring_back(request: HttpRequest, copy_id: int, body: NoteIn) -> CopyDetail:
+    actor = _actor(request)
+    copy = services.copy_bring_back(actor=actor, copy=selectors.copy_for(actor, copy_id), note=body.note)
+    return _copy_detail(actor, copy)
+
+
+@router.post("/{carrier_id}/need-to-know-requests", response={201: ApprovalRef},
+             summary="申请扩大知悉范围（机要员，提交审批，CARRIER-04）")
+def need_to_know_request(request: HttpRequest, carrier_id: int, body: NeedToKnowIn) -> Status:
+    actor = _actor(request)
+    approval = services.carrier_need_to_know_add_request(
+        actor=actor, carrier=selectors.carrier_for(actor, carrier_id),
+        people=[people.person_for(actor, pk) for pk in body.people],
+        units=[people.unit_for(actor, pk) for pk in body.units], reason=body.reason)
+    return Status(201, ApprovalRef(approval_id=approval.pk))
+
+
+@router.post("/{carrier_id}/need-to-know/remove", response=CarrierDetail, summary="缩小知悉范围（机要员，记入审计）")
+def need_to_know_remove(request: HttpRequest, carrier_id: int, body: NeedToKnowIn) -> CarrierDetail:
+    actor = _actor(request)
+    carrier = services.carrier_need_to_know_remove(
+        actor=actor, carrier=selectors.carrier_for(actor, carrier_id),
+        people=[people.person_for(actor, pk) for pk in body.people],
+        units=[people.unit_for(actor, pk) for pk in body.units], reason=body.reason)
+    return _carrier_detail(actor, selectors.carrier_for(actor, carrier.pk))
+
+
 @router.post("/copies/{copy_id}/reproduce-requests", response={201: ApprovalRef},
              summary="申请复制（机要员，提交审批）")
 def reproduce_request(request: HttpRequest, copy_id: int, body: ReproduceIn) -> Status:
@@ -360,6 +409,43 @@ def sign_destruction(request: HttpRequest, list_id: int, body: SignIn) -> Destru
 def execute_destruction(request: HttpRequest, list_id: int) -> DestructionList:
     actor = _actor(request)
     return services.destruction_execute(actor=actor, destruction=selectors.destruction_for(actor, list_id))
+
+
+# ---------------------------------------------------------------- registers and labels
+
+
+@router.get("/registers/{slug}", response={200: bytes},
+            summary="登记簿下载：incoming 收文、outgoing 发文、lending 借阅、destruction 销毁、hand_back 清退"
+                    "（format=xlsx 或 pdf，from/to 日期；机要员、保密员）")
+def register_file(request: HttpRequest, slug: str, format: str = "xlsx", date_from: str = "", date_to: str = "",
+                  list_id: int | None = None) -> HttpResponse:
+    from baomi.carriers import registers
+
+    period = registers.parse_period(date_from, date_to)
+    content, content_type, filename = registers.register_export(actor=_actor(request), slug=slug, fmt=format,
+                                                                period=period, list_id=list_id)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@router.get("/labels/{code}", response=CopyDetail, summary="按标签编码打开载体份（扫描或输入）")
+def copy_by_label(request: HttpRequest, code: str) -> CopyDetail:
+    from baomi.carriers import labels
+
+    actor = _actor(request)
+    return _copy_detail(actor, labels.copy_for_label(actor, code))
+
+
+@router.get("/{carrier_id}/labels", response={200: bytes}, summary="二维码标签 PDF（copies=1,2 可选；机要员、保密员）")
+def carrier_labels(request: HttpRequest, carrier_id: int, copies: str = "") -> HttpResponse:
+    from baomi.carriers import labels
+
+    copy_ids = [int(p) for p in copies.split(",") if p.isascii() and p.isdigit()]
+    content = labels.labels_print(actor=_actor(request), carrier_id=carrier_id, copy_ids=copy_ids)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="labels-{carrier_id}.pdf"'
+    return response
 
 
 @router.get("/{carrier_id}", response=CarrierDetail, summary="载体详情")

@@ -6,7 +6,8 @@ on today, relative to the day the demo is loaded:
 
 - a 绝密 notice from the province circulating today; 陈国强 has not returned it (due tonight);
 - a 秘密 planning draft lent to 周静, due back yesterday (overdue); she had first asked for
-  the 机密 draft and was refused (her clearance, 一般, stops at 秘密);
+  the 机密 draft and was refused (her clearance, 一般, stops at 秘密); its second copy taken
+  out by 孙伟 to a meeting at the province (approved), due back tomorrow;
 - a copy request by 王芳 awaiting 陈国强's approval;
 - a batch of 秘密 documents from the province due for 清退 by the end of this month;
 - a destruction list approved and signed by its first witness, waiting for the second;
@@ -228,6 +229,13 @@ def load(password: str) -> None:
         lent = services.copy_lend_request(actor=wutao, copy=special["budget"].copies.get(), reason="编制预算调整方案",
                                           due_on=today + datetime.timedelta(days=6))
         decide(lent, chen)
+    # 孙伟 took the second copy of the 秘密 draft to a meeting at the province (携带外出), due back tomorrow.
+    with as_of(ago(1, 8, 30)):
+        out = services.copy_take_out_request(
+            actor=sunwei, copy=special["opinion"].copies.get(serial=2), reason="参加省发展改革委规划修编座谈会",
+            destination="省发展改革委 3 楼会议室", due_at=_at(today + datetime.timedelta(days=1), 17, 30))
+    with as_of(ago(1, 9, 30)):
+        decide(out, chen, zhaolei)
     # A destruction list approved and signed by 李建华, waiting for 刘敏.
     with as_of(ago(3, 9)):
         pending = services.destruction_create(

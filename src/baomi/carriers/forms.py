@@ -106,3 +106,25 @@ class DestructionForm(forms.Form):
 class SignForm(forms.Form):
     password = forms.CharField(label=_("签字密码（本人登录密码）"),
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class TakeOutForm(forms.Form):
+    """携带外出 (CARRIER-30): a work reason (meetings and the like), where to, and when back."""
+
+    reason = forms.CharField(label=_("外出事由"), widget=forms.Textarea(attrs={"rows": 2}))
+    destination = forms.CharField(label=_("携带前往地点"), max_length=200)
+    due_at = forms.DateTimeField(label=_("应带回时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                                 input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"])
+
+
+class NeedToKnowForm(forms.Form):
+    """Widen (with approval) or narrow (the keeper alone) a carrier's need-to-know (CARRIER-04)."""
+
+    people = PeopleChoice(label=_("人员"), queryset=User.objects.none(), required=False)
+    units = forms.ModelMultipleChoiceField(label=_("单位"), queryset=Unit.objects.none(), required=False)
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["people"].queryset = _people()  # type: ignore[attr-defined]
+        self.fields["units"].queryset = Unit.objects.order_by("sort_order", "id")  # type: ignore[attr-defined]

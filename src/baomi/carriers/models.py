@@ -188,6 +188,7 @@ class MovementKind(models.TextChoices):
     CIRCULATE = "circulate", _("传阅")
     ACKNOWLEDGE = "acknowledge", _("签收")
     LEND = "lend", _("借出")
+    TAKE_OUT = "take_out", _("携带外出")
     RETURN = "return", _("退回")
     DISPATCH = "dispatch", _("发出")
     HAND_BACK = "hand_back", _("清退")
@@ -197,7 +198,7 @@ class MovementKind(models.TextChoices):
 
 
 # Movements that hand a copy out of the register to a person (ended by a RETURN).
-ISSUE_KINDS = (MovementKind.CIRCULATE, MovementKind.LEND)
+ISSUE_KINDS = (MovementKind.CIRCULATE, MovementKind.LEND, MovementKind.TAKE_OUT)
 
 
 class Channel(models.TextChoices):

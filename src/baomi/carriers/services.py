@@ -63,6 +63,8 @@ CIRCULATION_DAYS = 3  # default reading time for copies below 绝密
 LEND = "carriers.lend"
 REPRODUCE = "carriers.reproduce"
 DESTROY = "carriers.destroy"
+TAKE_OUT = "carriers.take_out"
+NEED_TO_KNOW = "carriers.need_to_know"
 
 _PREFIX = {Direction.INCOMING: "收", Direction.OUTGOING: "发", Direction.MADE: "制"}
 
@@ -633,6 +635,185 @@ def destruction_execute(*, actor: User, destruction: DestructionList) -> Destruc
     return dlist
 
 
+# ---------------------------------------------------------------- 携带外出 (take out, by approval)
+
+# CARRIER-30 (never home), CARRIER-31 (no sightseeing, visits, social events or public places),
+# EXT-03 (no foreign-affairs events): a 事由 naming one of these is refused outright.
+FORBIDDEN_TAKE_OUT = (
+    ("回家", "CARRIER-30"), ("带回家", "CARRIER-30"), ("家中", "CARRIER-30"),
+    ("游览", "CARRIER-31"), ("旅游", "CARRIER-31"), ("参观", "CARRIER-31"), ("探亲", "CARRIER-31"),
+    ("访友", "CARRIER-31"), ("公共场所", "CARRIER-31"), ("社交", "CARRIER-31"),
+    ("涉外", "EXT-03"), ("外事", "EXT-03"),
+)
+MAX_TAKE_OUT_DAYS = MAX_LEND_DAYS  # the seed names no period, only that it comes back
+
+
+def _take_out_refusal(*texts: str) -> str | None:
+    joined = " ".join(texts)
+    for word, rule in FORBIDDEN_TAKE_OUT:
+        if word in joined:
+            return _("涉密载体不得因“%(word)s”携带外出（%(rule)s）：只可因会议等工作需要，由本人或指定专人保管"
+                     ) % {"word": word, "rule": rule}
+    return None
+
+
+def copy_take_out_request(
+    *, actor: User, copy: Copy, reason: str, destination: str, due_at: datetime.datetime
+) -> ApprovalRequest:
+    """携带外出申请 (CARRIER-30): the person who will carry the copy and answer for it asks;
+    the 事由 must be work (a meeting and the like) — home, sightseeing, visits, social events,
+    public places and foreign-affairs events are refused (CARRIER-31, EXT-03). The carrier must
+    be inside their clearance and need-to-know. 绝密 goes to the unit's leadership."""
+    reason, destination = reason.strip(), destination.strip()
+    with atomic_action(actor, "copy.take_out_request", obj=copy):
+        copy = _lock(copy)
+        _require_holder_allowed(actor, copy.carrier)
+        _require_status(copy, [CopyStatus.IN_CUSTODY], _("携带外出"))
+        if not destination:
+            raise Invalid(_("请填写携带前往的地点"))
+        refusal = _take_out_refusal(reason, destination)
+        if refusal:
+            raise Refused(refusal)
+        now = timezone.now()
+        if not now < due_at <= now + datetime.timedelta(days=MAX_TAKE_OUT_DAYS):
+            raise Invalid(_("带回时间须在现在到 %(n)s 天之内") % {"n": MAX_TAKE_OUT_DAYS})
+        top = copy.level == Level.TOP_SECRET
+        return request_submit(
+            actor=actor, request_type=TAKE_OUT, subject=copy, title=f"携带外出 {copy.label}", reason=reason,
+            level=copy.level, unit=_root_unit(actor.unit) if top else None,
+            payload={"copy": copy.pk, "destination": destination[:200], "due_at": due_at.isoformat()},
+        )
+
+
+def _take_out_approved(request: ApprovalRequest, decider: User) -> None:
+    """The final approval hands the copy to the requester, who answers for it until it is back."""
+    carrier_person = request.requester
+    copy = _lock(Copy(pk=int(request.payload["copy"])))
+    _require_status(copy, [CopyStatus.IN_CUSTODY], _("携带外出"))
+    _require_holder_allowed(carrier_person, copy.carrier)
+    now = timezone.now()
+    due_at = datetime.datetime.fromisoformat(request.payload["due_at"])
+    if due_at <= now:
+        raise Conflict(_("申请的带回时间已过，请申请人重新申请"))
+    destination = str(request.payload.get("destination", ""))
+    before, holder = copy.status, copy.custodian
+    copy.status, copy.custodian, copy.due_at = CopyStatus.TAKEN_OUT, carrier_person, due_at
+    _save(copy, "status", "custodian", "due_at")
+    _move(copy, kind=MovementKind.TAKE_OUT, actor=decider, status_before=before, at=now, from_person=holder,
+          to_person=carrier_person, to_unit=destination[:200], due_at=due_at, approval=request,
+          note=request.reason[:300])
+    record(actor=decider, action="copy.take_out", obj=copy,
+           summary=f"{carrier_person.username} 携带 {copy.label} 外出（审批 #{request.pk}），"
+                   f"应于 {timezone.localtime(due_at):%Y-%m-%d %H:%M} 前带回",
+           details={"holder": carrier_person.pk, "approval": request.pk, "due_at": due_at.isoformat(),
+                    "destination": destination})
+
+
+def copy_bring_back(*, actor: User, copy: Copy, note: str = "") -> Copy:
+    """带回: a copy taken out comes back to the keeper who handed it over (or the keeper
+    recording it), who confirms its return (CARRIER-30)."""
+    with atomic_action(actor, "copy.bring_back", obj=copy):
+        copy = _lock(copy)
+        carrier = copy.carrier
+        keeper = policy.reason_may_keep_carrier(actor, carrier.level, carrier.unit_id) is None
+        _require_status(copy, [CopyStatus.TAKEN_OUT], _("带回"))
+        if copy.custodian_id != actor.pk and not keeper:
+            raise Refused(_("只有携带人或机要员可以办理带回"))
+        issued = (copy.movements.filter(kind=MovementKind.TAKE_OUT).select_related("from_person")
+                  .latest("at", "id"))
+        receiver = actor if keeper else (issued.from_person or carrier.created_by)
+        now = timezone.now()
+        overdue = copy.due_at is not None and copy.due_at < now
+        before, holder = copy.status, copy.custodian
+        copy.status, copy.custodian, copy.due_at = CopyStatus.IN_CUSTODY, receiver, None
+        _save(copy, "status", "custodian", "due_at")
+        _move(copy, kind=MovementKind.RETURN, actor=actor, status_before=before, at=now, from_person=holder,
+              to_person=receiver, note=(note.strip() or (_("逾期带回") if overdue else _("携带外出带回")))[:300])
+        late = "（逾期）" if overdue else ""
+        record(actor=actor, action="copy.bring_back", obj=copy,
+               summary=f"{holder.username} 携带外出的 {copy.label} 已带回，由 {receiver.username} 接收{late}",
+               details={"from": holder.pk, "to": receiver.pk, "overdue": overdue})
+    return copy
+
+
+# ---------------------------------------------------------------- 知悉范围 (need-to-know: widen by approval)
+
+
+def _ntk_check(carrier: Carrier, people: Sequence[User], units: Sequence[Unit]) -> None:
+    if carrier.level == Level.TOP_SECRET and units:
+        raise Invalid(_("绝密载体的知悉范围须具体到人，不能按单位确定"))
+    for person in people:
+        if not person.is_active or person.admin_role or not policy.may_know(person, carrier.level_enum):
+            raise Refused(_("%(name)s 不能列入%(level)s级载体的知悉范围（涉密类别不足或账户不可用）")
+                          % {"name": person.full_name or person.username, "level": carrier.level_enum.zh})
+
+
+def carrier_need_to_know_add_request(
+    *, actor: User, carrier: Carrier, people: Sequence[User] = (), units: Sequence[Unit] = (), reason: str
+) -> ApprovalRequest:
+    """扩大知悉范围 (CARRIER-04: "不经批准，不许随意扩大范围"): a keeper asks; people whose
+    clearance is below the carrier's level are refused at once; the rest are added only when
+    the request is approved."""
+    with atomic_action(actor, "carrier.need_to_know_request", obj=carrier):
+        carrier = Carrier.objects.select_for_update().get(pk=carrier.pk)
+        _require_keeper(actor, carrier)
+        if not people and not units:
+            raise Invalid(_("请选择要加入知悉范围的人员或单位"))
+        _ntk_check(carrier, people, units)
+        new_people = [p for p in people if not carrier.need_to_know_people.filter(pk=p.pk).exists()]
+        new_units = [u for u in units if not carrier.need_to_know_units.filter(pk=u.pk).exists()]
+        if not new_people and not new_units:
+            raise Invalid(_("所选人员和单位已在知悉范围内"))
+        top = carrier.level == Level.TOP_SECRET
+        return request_submit(
+            actor=actor, request_type=NEED_TO_KNOW, subject=carrier,
+            title=f"扩大 {carrier.register_no} 知悉范围（{len(new_people)} 人，{len(new_units)} 个单位）",
+            reason=reason, level=carrier.level, unit=_root_unit(actor.unit) if top else carrier.unit,
+            payload={"carrier": carrier.pk, "people": [p.pk for p in new_people],
+                     "units": [u.pk for u in new_units]},
+        )
+
+
+def _need_to_know_approved(request: ApprovalRequest, decider: User) -> None:
+    carrier = Carrier.objects.select_for_update().get(pk=int(request.payload["carrier"]))
+    people = list(User.objects.filter(pk__in=request.payload.get("people", [])).order_by("pk"))
+    units = list(Unit.objects.filter(pk__in=request.payload.get("units", [])).order_by("pk"))
+    _ntk_check(carrier, people, units)  # clearances may have changed while it waited
+    carrier.need_to_know_people.add(*people)
+    carrier.need_to_know_units.add(*units)
+    record(actor=decider, action="carrier.need_to_know_add", obj=carrier,
+           summary=f"扩大 {carrier.register_no} 知悉范围：{'、'.join(p.username for p in people) or '—'}"
+                   f"；单位 {'、'.join(u.name for u in units) or '—'}（审批 #{request.pk}）"[:300],
+           details={"people": [p.pk for p in people], "units": [u.pk for u in units], "approval": request.pk,
+                    "requester": request.requester_id})
+
+
+def carrier_need_to_know_remove(
+    *, actor: User, carrier: Carrier, people: Sequence[User] = (), units: Sequence[Unit] = (), reason: str = ""
+) -> Carrier:
+    """缩小知悉范围: a keeper may narrow it without approval (audited), but not while someone
+    who would fall outside it still holds a copy — take it back first."""
+    with atomic_action(actor, "carrier.need_to_know_remove", obj=carrier):
+        carrier = Carrier.objects.select_for_update().get(pk=carrier.pk)
+        _require_keeper(actor, carrier)
+        people = [p for p in people if carrier.need_to_know_people.filter(pk=p.pk).exists()]
+        units = [u for u in units if carrier.need_to_know_units.filter(pk=u.pk).exists()]
+        if not people and not units:
+            raise Invalid(_("所选人员和单位不在知悉范围内"))
+        carrier.need_to_know_people.remove(*people)
+        carrier.need_to_know_units.remove(*units)
+        for copy in carrier.copies.filter(status__in=OUT_STATUSES).select_related("custodian"):
+            if policy.reason_may_hold_carrier(copy.custodian, carrier):
+                raise Conflict(_("%(name)s 仍持有 %(copy)s，须先收回再缩小知悉范围")
+                               % {"name": copy.custodian.full_name or copy.custodian.username, "copy": copy.label})
+        record(actor=actor, action="carrier.need_to_know_remove", obj=carrier,
+               summary=f"缩小 {carrier.register_no} 知悉范围：{'、'.join(p.username for p in people) or '—'}"
+                       f"；单位 {'、'.join(u.name for u in units) or '—'}"[:300],
+               details={"people": [p.pk for p in people], "units": [u.pk for u in units],
+                        "reason": reason.strip()[:200]})
+    return carrier
+
+
 # ---------------------------------------------------------------- reminders (jobs.tick)
 
 
@@ -695,3 +876,11 @@ def register_request_types() -> None:
         code=DESTROY, label="销毁涉密载体", on_approved=_destruction_approved,
         on_rejected=_destruction_closed, may_decide=_may_decide,
         default_steps=(("approver", "requester_unit"), ("secrecy_officer", "org"))))
+    # Taking out (CARRIER-30): the holder's unit leader, then the secrecy office; widening the
+    # need-to-know (CARRIER-04): the carrier's unit leader (绝密: the unit's leadership).
+    registry.register(registry.RequestType(
+        code=TAKE_OUT, label="携带涉密载体外出", on_approved=_take_out_approved, may_decide=_may_decide,
+        default_steps=(("approver", "requester_unit"), ("secrecy_officer", "org"))))
+    registry.register(registry.RequestType(
+        code=NEED_TO_KNOW, label="扩大知悉范围", on_approved=_need_to_know_approved, may_decide=_may_decide,
+        default_steps=(("approver", "requester_unit"),)))

@@ -88,6 +88,7 @@ def carrier_detail(request: HttpRequest, carrier_id: int) -> HttpResponse:
     return render(request, "carriers/detail.html", {
         "carrier": carrier, "copies": selectors.copies_of(user, carrier),
         "keeper": policy.reason_may_keep_carrier(user, carrier.level, carrier.unit_id) is None,
+        "need_to_know_form": forms.NeedToKnowForm(),
     })
 
 
@@ -116,6 +117,9 @@ def copy_detail(request: HttpRequest, copy_id: int) -> HttpResponse:
         context["may_hand_back"] = carrier.direction == Direction.INCOMING
     if shelved and policy.reason_may_hold_carrier(user, carrier) is None:
         context["lend_form"] = forms.LendForm()
+    if copy.status == CopyStatus.IN_CUSTODY and policy.reason_may_hold_carrier(user, carrier) is None:
+        context["take_out_form"] = forms.TakeOutForm()
+    context["may_bring_back"] = copy.status == CopyStatus.TAKEN_OUT and (keeper or copy.custodian_id == user.pk)
     return render(request, "carriers/copy.html", context)
 
 
@@ -176,11 +180,50 @@ def copy_action(request: HttpRequest, copy_id: int, action: str) -> HttpResponse
         elif action == "lost":
             services.copy_report_lost(actor=user, copy=copy, note=request.POST.get("note", ""))
             messages.success(request, _("已报告丢失并通知保密办"))
+        elif action == "take_out":
+            tform = forms.TakeOutForm(request.POST)
+            if not tform.is_valid():
+                raise _form_error(tform)
+            t = tform.cleaned_data
+            approval = services.copy_take_out_request(actor=user, copy=copy, reason=t["reason"],
+                                                      destination=t["destination"], due_at=t["due_at"])
+            messages.success(request, _("携带外出申请已提交审批"))
+            return redirect("approvals:detail", request_id=approval.pk)
+        elif action == "bring_back":
+            services.copy_bring_back(actor=user, copy=copy, note=request.POST.get("note", ""))
+            messages.success(request, _("已带回，交机要员保管"))
         else:
             raise Invalid(_("未知操作"))
     except BaomiError as exc:
         messages.error(request, exc.message)
     return redirect("carriers:copy", copy_id=copy.pk)
+
+
+@login_required
+@require_POST
+def carrier_need_to_know(request: HttpRequest, carrier_id: int, action: str) -> HttpResponse:
+    """知悉范围 (CARRIER-04): widening goes for approval; narrowing is the keeper's own act."""
+    user = _user(request)
+    carrier = selectors.carrier_for(user, carrier_id)
+    form = forms.NeedToKnowForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise _form_error(form)
+        d = form.cleaned_data
+        if action == "add":
+            approval = services.carrier_need_to_know_add_request(
+                actor=user, carrier=carrier, people=list(d["people"]), units=list(d["units"]), reason=d["reason"])
+            messages.success(request, _("扩大知悉范围申请已提交审批"))
+            return redirect("approvals:detail", request_id=approval.pk)
+        if action == "remove":
+            services.carrier_need_to_know_remove(actor=user, carrier=carrier, people=list(d["people"]),
+                                                 units=list(d["units"]), reason=d["reason"])
+            messages.success(request, _("已缩小知悉范围"))
+        else:
+            raise Invalid(_("未知操作"))
+    except BaomiError as exc:
+        messages.error(request, exc.message)
+    return redirect("carriers:detail", carrier_id=carrier.pk)
 
 
 @login_required
@@ -244,3 +287,53 @@ def destruction_action(request: HttpRequest, list_id: int, action: str) -> HttpR
     except BaomiError as exc:
         messages.error(request, exc.message)
     return redirect("carriers:destruction", list_id=dlist.pk)
+
+
+# ---------------------------------------------------------------- registers, labels, lookup
+
+
+@login_required
+def register_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """A register (收文, 发文, 借阅, 销毁, 清退) as xlsx or PDF, filtered by date range."""
+    from baomi.carriers import registers
+
+    user = _user(request)
+    raw_list = request.GET.get("list", "")
+    list_id = int(raw_list) if raw_list.isascii() and raw_list.isdigit() else None
+    try:
+        period = registers.parse_period(request.GET.get("from"), request.GET.get("to"))
+    except BaomiError as exc:
+        messages.error(request, exc.message)
+        return redirect("carriers:list")
+    content, content_type, filename = registers.register_export(actor=user, slug=slug, fmt=fmt, period=period,
+                                                                list_id=list_id)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def carrier_labels(request: HttpRequest, carrier_id: int) -> HttpResponse:
+    """The QR label sheet (PDF) for a carrier's copies, or for the copies listed in ?copies=1,2."""
+    from baomi.carriers import labels
+
+    user = _user(request)
+    copy_ids = [int(p) for p in request.GET.get("copies", "").split(",") if p.isascii() and p.isdigit()]
+    content = labels.labels_print(actor=user, carrier_id=carrier_id, copy_ids=copy_ids)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="labels-{carrier_id}.pdf"'
+    return response
+
+
+@login_required
+def label_lookup(request: HttpRequest) -> HttpResponse:
+    """A label's code, typed or read by a USB scanner: opens the copy, 404 if not visible."""
+    from baomi.carriers import labels
+
+    user = _user(request)
+    try:
+        copy = labels.copy_for_label(user, request.GET.get("code", ""))
+    except Invalid as exc:
+        messages.error(request, exc.message)
+        return redirect("carriers:list")
+    return redirect("carriers:copy", copy_id=copy.pk)
