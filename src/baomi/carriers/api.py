@@ -12,6 +12,7 @@ from baomi.accounts import selectors as people
 from baomi.accounts.models import User
 from baomi.carriers import selectors, services
 from baomi.carriers.models import Carrier, Copy, DestructionList, Notice
+from baomi.classification import selectors as classification_selectors
 
 router = Router(tags=["carriers"])
 
@@ -80,6 +81,7 @@ class CarrierDetail(CarrierOut):
     need_to_know_people: list[int]
     need_to_know_units: list[int]
     copies: list[CopyOut]
+    decision_id: int | None = None  # the linked 定密 decision, if the reader may see it
 
 
 class CopyDetail(CopyOut):
@@ -103,6 +105,7 @@ class RegisterIn(Schema):
     dated_on: datetime.date | None = None
     return_by: datetime.date | None = None
     note: str = ""
+    decision_id: int | None = None  # a 定密 decision the registering person may see (CLASS-02)
 
 
 class CirculateIn(Schema):
@@ -210,6 +213,7 @@ def _carrier_detail(actor: User, carrier: Carrier) -> CarrierDetail:
         need_to_know_people=sorted(p.pk for p in carrier.need_to_know_people.all()),
         need_to_know_units=sorted(u.pk for u in carrier.need_to_know_units.all()),
         copies=list(selectors.copies_of(actor, carrier)),  # type: ignore[arg-type]  # validated from the ORM
+        decision_id=getattr(selectors.decision_of(actor, carrier), "pk", None),
     )
 
 
@@ -241,6 +245,7 @@ def register_carrier(request: HttpRequest, body: RegisterIn) -> Status:
         need_to_know_units=[people.unit_for(actor, pk) for pk in body.need_to_know_units],
         unit=people.unit_for(actor, body.unit_id) if body.unit_id else None,
         dated_on=body.dated_on, return_by=body.return_by, note=body.note,
+        decision=classification_selectors.decision_for(actor, body.decision_id) if body.decision_id else None,
     )
     return Status(201, _carrier_detail(actor, selectors.carrier_for(actor, carrier.pk)))
 

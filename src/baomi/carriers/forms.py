@@ -43,10 +43,22 @@ class RegisterForm(forms.Form):
     dated_on = forms.DateField(label=_("成文日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     return_by = forms.DateField(label=_("清退期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    decision = forms.CharField(label=_("定密事项编号"), max_length=20, required=False,
+                               help_text=_("如 DM000012；载体密级不得低于该定密事项的密级"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["need_to_know_people"].queryset = _people()  # type: ignore[attr-defined]
+
+    def clean_decision(self) -> int | None:
+        """The decision's code (DM000012) or id, as an id; visibility is checked by the view."""
+        raw = str(self.cleaned_data.get("decision") or "").strip().upper()
+        if not raw:
+            return None
+        digits = raw[2:] if raw.startswith("DM") else raw
+        if not digits.isdigit() or int(digits) < 1:
+            raise forms.ValidationError(_("定密事项编号格式不对（如 DM000012）"))
+        return int(digits)
 
 
 class CirculateForm(forms.Form):

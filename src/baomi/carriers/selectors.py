@@ -23,6 +23,7 @@ from baomi.carriers.models import (
     Movement,
     Notice,
 )
+from baomi.classification.models import Decision
 from baomi.errors import NotFound
 from baomi.levels import Clearance
 
@@ -54,6 +55,13 @@ def carrier_for(reader: User, carrier_id: int) -> Carrier:
     if found is None:
         raise _not_found()
     return found
+
+
+def decision_of(reader: User, carrier: Carrier) -> Decision | None:
+    """The 定密 decision linked to this carrier (CLASS-02), or None when there is none or the
+    reader may not see it. The caller has already checked the reader may see the carrier."""
+    return (Decision.objects.filter(policy.decisions_visible_to(reader), carrier_type="carrier",
+                                    carrier_id=str(carrier.pk)).order_by("pk").first())
 
 
 def copies_visible_to(reader: User) -> QuerySet[Copy]:

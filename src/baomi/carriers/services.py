@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,6 +52,7 @@ from baomi.carriers.models import (
     SecretType,
     StorageClass,
 )
+from baomi.classification.models import Decision, DecisionStatus, Review, ReviewOutcome
 from baomi.errors import Conflict, Invalid, NotFound, Refused
 from baomi.levels import Level
 
@@ -149,6 +150,54 @@ def _root_unit(unit: Unit | None) -> Unit | None:
     return chain[-1] if chain else unit
 
 
+# ---------------------------------------------------------------- link to 定密 (classification)
+
+#: How a carrier is named on `Decision.carrier_type` (the audit `describe` name, so that
+#: `classification.services.release_check(item=carrier)` finds the same link).
+CARRIER_LINK_TYPE = "carrier"
+#: CLASS-07 before 归档: a linked decision whose period ends within this many days needs
+#: this year's review first.
+ARCHIVE_REVIEW_DAYS = 365
+
+
+def linked_decisions(carrier: Carrier) -> Any:
+    """Decisions naming this carrier (`carrier_type`/`carrier_id`), unfiltered: callers that
+    show them filter by what the reader may see."""
+    return Decision.objects.filter(carrier_type=CARRIER_LINK_TYPE, carrier_id=str(carrier.pk))
+
+
+def _check_decision_link(actor: User, decision: Decision, level: int) -> Decision:
+    """The decision named at registration: visible to the registering person, in force, not
+    yet linked to another carrier, and no higher than the carrier's mark (no write-down)."""
+    found = (Decision.objects.select_for_update(of=("self",))
+             .filter(policy.decisions_visible_to(actor), pk=decision.pk).first())
+    if found is None:
+        raise NotFound(_("对象不存在"))
+    if found.status != DecisionStatus.IN_FORCE:
+        raise Conflict(_("定密事项 %(code)s 不在有效状态，不能关联") % {"code": found.code})
+    if found.carrier_type or found.carrier_id:
+        raise Conflict(_("定密事项 %(code)s 已关联其他载体") % {"code": found.code})
+    if level < found.level:
+        raise Refused(_("载体密级不得低于所关联定密事项的密级（%(code)s：%(mark)s），不得擅自降低密级")
+                      % {"code": found.code, "mark": found.current_mark},
+                      details={"decision": found.pk, "decision_level": found.level, "level": level})
+    return found
+
+
+def _require_review_before_archive(carrier: Carrier, today: datetime.date) -> None:
+    """CLASS-07 before 归档: a linked decision in force whose period ends within the year, or
+    that is provisional and not yet reported, must have been reviewed this year (kept or
+    changed; a lifting is still pending, so it does not count)."""
+    due = linked_decisions(carrier).filter(status=DecisionStatus.IN_FORCE).filter(
+        Q(expires_on__lte=today + datetime.timedelta(days=ARCHIVE_REVIEW_DAYS))
+        | Q(provisional=True, reported_on__isnull=True))
+    reviewed = Review.objects.filter(year=today.year, outcome__in=[ReviewOutcome.KEEP, ReviewOutcome.CHANGE])
+    pending = list(due.exclude(pk__in=reviewed.values("decision_id")).order_by("pk"))
+    if pending:
+        raise Refused(_("归档前须对定密事项进行复审"),
+                      details={"decisions": [d.pk for d in pending], "year": today.year})
+
+
 # ---------------------------------------------------------------- 登记 (register)
 
 
@@ -171,9 +220,14 @@ def carrier_register(
     dated_on: datetime.date | None = None,
     return_by: datetime.date | None = None,
     note: str = "",
+    decision: Decision | None = None,
 ) -> Carrier:
     """收文登记 / 发文登记 / 自制登记 (CARRIER-01): the carrier, its numbered copies 000001…,
-    each signed for by the registering 机要员, who becomes their custodian."""
+    each signed for by the registering 机要员, who becomes their custodian.
+
+    `decision` links the carrier to a 定密 decision the registering person may see (CLASS-02):
+    the carrier's level may not be below the decision's; the link is stored on the decision
+    (`carrier_type`/`carrier_id`)."""
     title, doc_number, source_unit, destination_unit = (
         title.strip(), doc_number.strip(), source_unit.strip(), destination_unit.strip())
     unit = unit or actor.unit
@@ -207,6 +261,8 @@ def carrier_register(
             if not person.is_active or person.admin_role or not policy.may_know(person, Level(level)):
                 raise Invalid(_("%(name)s 不能列入%(level)s级载体的知悉范围（涉密类别不足或账户不可用）")
                               % {"name": person.full_name or person.username, "level": Level(level).zh})
+        if decision is not None:
+            decision = _check_decision_link(actor, decision, level)
         now = timezone.now()
         today = timezone.localdate(now)
         number = _next_number(f"{direction}-{today.year}")
@@ -233,11 +289,18 @@ def carrier_register(
                      to_unit="", note=_("%(dir)s登记，签收") % {"dir": Direction(direction).label})
             for c in made
         ])
+        if decision is not None:
+            decision.carrier_type, decision.carrier_id = CARRIER_LINK_TYPE, str(carrier.pk)
+            decision.save(update_fields=["carrier_type", "carrier_id"])
+            record(actor=actor, action="classification.link_carrier", obj=decision,
+                   summary=f"定密事项 {decision.code} 关联载体 {carrier.register_no}",
+                   details={"carrier": carrier.pk})
         record(actor=actor, action="carrier.register", obj=carrier,
                summary=f"{Direction(direction).label}登记 {carrier.register_no}（{carrier.marking}，{copies} 份）",
                details={"direction": direction, "kind": kind, "doc_number": doc_number, "copies": copies,
                         "unit": unit.pk, "need_to_know_people": [p.pk for p in need_to_know_people],
-                        "need_to_know_units": [u.pk for u in need_to_know_units]})
+                        "need_to_know_units": [u.pk for u in need_to_know_units],
+                        "decision": decision.pk if decision is not None else None})
     return carrier
 
 
@@ -474,6 +537,7 @@ def copy_archive(*, actor: User, copy: Copy, location: str, storage: str) -> Cop
         _require_status(copy, [CopyStatus.IN_CUSTODY], _("归档"))
         if not location.strip():
             raise Invalid(_("请填写档案存放位置"))
+        _require_review_before_archive(copy.carrier, timezone.localdate())
         _require_storage(copy.level, storage)
         before = copy.status
         copy.status, copy.custodian, copy.location, copy.storage = (

@@ -23,6 +23,7 @@ from baomi.carriers.models import (
     DestructionStatus,
     Direction,
 )
+from baomi.classification import selectors as classification_selectors
 from baomi.errors import BaomiError, Invalid
 from baomi.levels import Level
 
@@ -67,12 +68,14 @@ def carrier_register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
+            decision = (classification_selectors.decision_for(user, d["decision"])
+                        if d.get("decision") else None)
             carrier = services.carrier_register(
                 actor=user, direction=d["direction"], kind=d["kind"], title=d["title"], mark=d["mark"],
                 copies=d["copies"], storage=d["storage"], location=d["location"], doc_number=d["doc_number"],
                 source_unit=d["source_unit"], destination_unit=d["destination_unit"],
                 need_to_know_people=list(d["need_to_know_people"]), need_to_know_units=list(d["need_to_know_units"]),
-                dated_on=d["dated_on"], return_by=d["return_by"], note=d["note"])
+                dated_on=d["dated_on"], return_by=d["return_by"], note=d["note"], decision=decision)
         except BaomiError as exc:
             form.add_error(None, exc.message)
         else:
@@ -87,6 +90,7 @@ def carrier_detail(request: HttpRequest, carrier_id: int) -> HttpResponse:
     carrier = selectors.carrier_for(user, carrier_id)
     return render(request, "carriers/detail.html", {
         "carrier": carrier, "copies": selectors.copies_of(user, carrier),
+        "decision": selectors.decision_of(user, carrier),
         "keeper": policy.reason_may_keep_carrier(user, carrier.level, carrier.unit_id) is None,
         "need_to_know_form": forms.NeedToKnowForm(),
     })

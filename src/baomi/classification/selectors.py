@@ -61,6 +61,16 @@ def decision_for(reader: User, decision_id: int) -> Decision:
     return found
 
 
+def carrier_of(reader: User, decision: Decision) -> Any:
+    """The carrier linked to this decision (CLASS-02), or None when there is none or the
+    reader may not see it. The caller has already checked the reader may see the decision."""
+    if decision.carrier_type != "carrier" or not decision.carrier_id.isdigit():
+        return None
+    from baomi.carriers.models import Carrier
+
+    return Carrier.objects.filter(policy.carriers_visible_to(reader), pk=int(decision.carrier_id)).first()
+
+
 def decisions_by_id(reader: User, ids: list[int]) -> list[Decision]:
     """Visible decisions among `ids`; NotFound if any is absent or hidden."""
     found = list(decisions_visible_to(reader).filter(pk__in=set(ids)))

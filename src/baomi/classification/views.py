@@ -158,6 +158,7 @@ def decision(request: HttpRequest, decision_id: int) -> HttpResponse:
         "d": found, "ntk": selectors.need_to_know_of(found), "changes": selectors.changes_of(user, found),
         "outstanding": selectors.outstanding_acknowledgements(user, found),
         "sources": found.sources.filter(policy.decisions_visible_to(user)),
+        "linked_carrier": selectors.carrier_of(user, found),
         "change_form": forms.ChangeForm() if found.in_force else None,
         "report_form": forms.ReportForm() if found.provisional and found.in_force and not found.reported_on and (
             policy.reason_may_decide_change(user, found, None) is None) else None,
