@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from baomi.classification.models import SecretType
 from baomi.levels import Level
 
 # Literal strings so that makemessages finds them; values follow levels.Level. 公开 carries no mark.
@@ -43,9 +44,9 @@ class Direction(models.TextChoices):
     MADE = "made", _("本单位制作")
 
 
-class SecretType(models.TextChoices):
-    STATE = "state", _("国家秘密")
-    WORK = "work", _("工作秘密")
+# The 定密 module's secret types; a carrier's type follows from its mark, so only the two
+# that marks express (★ for state secrets, the unit's mark for work secrets) are allowed.
+CARRIER_SECRET_TYPES = [(value, label) for value, label in SecretType.choices if value in ("state", "work")]
 
 
 class Carrier(models.Model):
@@ -61,7 +62,7 @@ class Carrier(models.Model):
     level = models.PositiveSmallIntegerField(_("密级"), choices=LEVEL_CHOICES)
     marking = models.CharField(_("密级标志"), max_length=60)
     period_stated = models.BooleanField(_("已标明保密期限"), default=True)
-    secret_type = models.CharField(_("秘密类型"), max_length=6, choices=SecretType.choices)
+    secret_type = models.CharField(_("秘密类型"), max_length=6, choices=CARRIER_SECRET_TYPES)
     unit = models.ForeignKey("accounts.Unit", verbose_name=_("登记单位"), on_delete=models.PROTECT, related_name="+")
     need_to_know_people = models.ManyToManyField(
         "accounts.User", verbose_name=_("知悉范围（人员）"), blank=True, related_name="known_carriers"
