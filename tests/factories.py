@@ -39,3 +39,21 @@ def make_person(
     for role, scope in roles or []:
         person.role_assignments.create(role=Role(role), unit=scope)
     return person
+
+
+def make_eligible(person: User, clearance: str = "CORE") -> User:
+    """Give a person what the clearance gate asks for (baomi.personnel): a passed, current
+    vetting for `clearance` and a signed hiring commitment. Direct model writes (set-up only:
+    the services would need a secrecy officer and add audit events the tests don't expect)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from baomi.personnel.models import Commitment, Vetting
+
+    today = timezone.localdate()
+    Vetting.objects.create(person=person, kind="appointment", category=int(Clearance[clearance]), result="pass",
+                           vetted_on=today, valid_until=today + datetime.timedelta(days=730), reviewer=person)
+    Commitment.objects.create(person=person, kind="hire", template_version="test", text="承诺", text_sha256="-",
+                              prepared_by=person, signed_at=timezone.now(), sign_method="electronic")
+    return person

@@ -82,14 +82,26 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 from baomi.accounts.api import router as accounts_router  # noqa: E402
 from baomi.approvals.api import router as approvals_router  # noqa: E402
+from baomi.archives.api import router as archives_router  # noqa: E402
 from baomi.audit.api import router as audit_router  # noqa: E402
 from baomi.carriers.api import router as carriers_router  # noqa: E402
 from baomi.classification.api import router as classification_router  # noqa: E402
+from baomi.personnel.api import router as personnel_router  # noqa: E402
 from baomi.review.api import router as review_router  # noqa: E402
+from baomi.stocktake.api import router as stocktake_router  # noqa: E402
+from baomi.training.api import router as training_router  # noqa: E402
+from baomi.travel.api import router as travel_router  # noqa: E402
+from baomi.vault.api import router as vault_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/approvals", approvals_router)
 api.add_router("/carriers", carriers_router)
+api.add_router("/archives", archives_router)
 api.add_router("/classification", classification_router)
 api.add_router("/review", review_router)
+api.add_router("/personnel", personnel_router)
+api.add_router("/stocktake", stocktake_router)
+api.add_router("/training", training_router)
+api.add_router("/vault", vault_router)
+api.add_router("/travel", travel_router)

@@ -53,3 +53,23 @@ def secret_key() -> str:
 def system_level() -> Level:
     """The highest level this installation is accredited to hold (系统密级)."""
     return Level.parse(os.environ.get("BAOMI_SYSTEM_LEVEL", "WORK_SECRET"))
+
+
+def master_key() -> bytes:
+    """The vault's master key (32 bytes), which wraps every object's data key.
+
+    From BAOMI_MASTER_KEY (base64 of 32 bytes) when set, else `master.key` in the data
+    folder, generated with mode 0600 on first use. Read at each use, never kept in settings."""
+    import base64
+
+    if value := os.environ.get("BAOMI_MASTER_KEY"):
+        key = base64.b64decode(value.strip(), validate=True)
+    else:
+        path = data_dir() / "master.key"
+        if not path.exists():
+            with contextlib.suppress(FileExistsError):  # another process won the race
+                write_private(path, base64.b64encode(secrets.token_bytes(32)) + b"\n")
+        key = base64.b64decode(path.read_bytes().strip(), validate=True)
+    if len(key) != 32:
+        raise ValueError("BAOMI_MASTER_KEY / master.key must hold base64 of exactly 32 bytes")
+    return key

@@ -85,19 +85,46 @@ def load() -> None:
                 units[code] = services.unit_create(actor=system, name=name, code=code,
                                                    parent=units[parent] if parent else None, sort_order=i)
             User.objects.filter(username__in=[a[0] for a in ADMINS]).update(unit=units["it"])
+            cleared: list[tuple[User, Clearance]] = []
             for n, (username, name, unit, post, clearance, roles) in enumerate(PEOPLE, start=1):
                 person, temporary = services.person_create(
                     actor=system, username=username, full_name=name, unit=units[unit],
                     staff_no=f"FGW{n:03d}", post=post)
                 services.password_change(actor=person, old=temporary, new=PASSWORD)
-                services.person_set_clearance(actor=security, person=person, clearance=Clearance[clearance])
+                cleared.append((person, Clearance[clearance]))
                 for role, scope in roles:
                     services.role_grant(actor=security, person=person, role=Role(role),
                                         unit=units[scope] if scope else None)
+            # Clearance only after vetting and the signed commitment (PERS-01, PERS-04): 保密办 vets,
+            # the person signs, the security administrator assigns the post that sets the category.
+            from baomi.personnel.demo import clear_cast
+
+            clear_cast(security, cleared, PASSWORD)
         _classification_story()
         from baomi.carriers.demo import load as carriers_story
 
         carriers_story(PASSWORD)
+        from baomi.training.demo import load as training_story
+
+        training_story(PASSWORD)
+        from baomi.vault.demo import load as vault_story
+
+        vault_story(PASSWORD)
+        from baomi.archives.demo import load as archives_story
+
+        archives_story(PASSWORD)
+        from baomi.stocktake.demo import load as stocktake_story
+
+        stocktake_story(PASSWORD)
+        from baomi.travel.demo import load as travel_story
+
+        travel_story(PASSWORD)
+        from baomi.personnel.demo import load as personnel_story
+
+        personnel_story(PASSWORD)
+        from baomi.approvals.demo import load as approvals_story
+
+        approvals_story(PASSWORD)
         # Outside the transaction above: what a real office's log holds after day one,
         # including a refusal (the system administrator may not grant clearance).
         try:
@@ -265,6 +292,8 @@ def print_accounts(*, fresh: bool) -> None:
     print("-" * 64)
     for person in User.objects.select_related("unit").order_by("id"):
         role = person.get_admin_role_display() if person.admin_role else person.post
+        if not person.is_active:
+            role += "（已离职，账户停用，不能登录）"
         print(f"  {person.username:<10} {person.full_name:<5} {person.unit.name if person.unit else '':<8} {role}")
     print("-" * 64)
     command = sys.argv[0] if sys.argv and sys.argv[0].endswith("baomi") else "baomi"

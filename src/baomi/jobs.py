@@ -22,7 +22,28 @@ def tick(*, today: datetime.date | None = None) -> list[str]:
     from baomi.carriers.jobs import remind as carrier_reminders
 
     done += carrier_reminders()
+    from baomi.carriers.jobs import yearly as carrier_yearly
+
+    done += carrier_yearly(today=today)  # the December clean-up reminder (CARRIER-18)
     from baomi.classification.services import daily as classification_daily
 
     done += classification_daily(on=today)
+    from baomi.archives.services import loans_remind as archive_loans_remind
+
+    done += archive_loans_remind(today=today)  # overdue archive loans (ARCH-07)
+    from baomi.approvals.services import daily as approvals_daily
+
+    done += approvals_daily()  # expiry and reminders, by the clock
+    from baomi.travel.services import reminders_send as travel_reminders
+
+    done += travel_reminders(on=today)
+    from baomi.personnel.services import notices_issue as personnel_reminders
+
+    done += personnel_reminders(today=today)  # re-vetting, 脱密期 ending, annual reports
+    from baomi.training.services import daily as training_daily
+
+    done += training_daily(on=today)  # exams past their time limit; hours behind, 集中保密教育 (PERS-07/08)
+    from baomi.stocktake.services import reminders_issue as stocktake_reminders
+
+    done += stocktake_reminders(today=today)  # no stocktake closed this half-year (载体盘点)
     return done

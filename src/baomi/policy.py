@@ -39,6 +39,19 @@ class Perm(StrEnum):
     KEEP_CARRIERS = "carrier.keep"
     # 保密员 / 定密责任人: export the guide's keywords as a scan-rules bundle (issue 5).
     EXPORT_SCAN_RULES = "review.rules_export"
+    # 保密办: courses, sessions, attendance, the question bank and exam papers (issue 6, training).
+    MANAGE_TRAINING = "training.manage"
+    # 保密办 (组织人事部门 of the seed): keeps passports centrally, follows up 重大事项报告 (issue 6, travel).
+    KEEP_TRAVEL_DOCUMENTS = "travel.documents"
+    FOLLOW_UP_REPORTS = "travel.reports"
+    # 保密办: vetting, commitments, departures, 脱密期, annual reports (issue 6, personnel).
+    MANAGE_PERSONNEL = "personnel.manage"
+    # The register of classified people and posts (statuses, not report texts): 保密办 and the
+    # security administrator, who grants clearance (issue 6, personnel).
+    VIEW_PERSONNEL = "personnel.view"
+    MANAGE_POSTS = "personnel.posts"
+    # 保密办: records the written designation of the 人事档案专人 (ARCH-08, archives).
+    DESIGNATE_ARCHIVE_CUSTODIAN = "archive.custodian"
 
 
 SYSTEM, SECURITY, AUDITOR = "system", "security", "auditor"
@@ -66,6 +79,13 @@ _ROLE_POWERS: dict[Perm, set[str]] = {
     # The role gives the page; which carriers a keeper may handle is reason_may_keep_carrier.
     Perm.KEEP_CARRIERS: {"confidential_secretary", "secrecy_officer"},
     Perm.EXPORT_SCAN_RULES: {"secrecy_officer", "classification_authority"},
+    Perm.MANAGE_TRAINING: {"secrecy_officer"},
+    Perm.KEEP_TRAVEL_DOCUMENTS: {"secrecy_officer"},
+    Perm.FOLLOW_UP_REPORTS: {"secrecy_officer"},
+    Perm.MANAGE_PERSONNEL: {"secrecy_officer"},
+    Perm.VIEW_PERSONNEL: {"secrecy_officer"},
+    Perm.MANAGE_POSTS: {"secrecy_officer"},
+    Perm.DESIGNATE_ARCHIVE_CUSTODIAN: {"secrecy_officer"},
 }
 
 
@@ -159,20 +179,82 @@ def _covered_units(unit_id: int | None) -> set[int] | None:
     return covered
 
 
-def approval_steps_decidable_by(person: User) -> Q:
-    """Steps whose role and unit this person's role assignments cover (a role held for a unit
-    covers the units below it; an organisation-wide role covers every unit)."""
-    if not person.is_active or person.admin_role:
-        return Q(pk__in=[])
+def _role_steps(person: User) -> Q:
+    """Steps whose role and unit this person's own role assignments cover."""
     condition = Q(pk__in=[])
     for role, unit_id in person.role_assignments.values_list("role", "unit_id"):
         covered = _covered_units(unit_id)
         condition |= Q(approver_role=role) if covered is None else Q(approver_role=role, unit_id__in=covered)
+    return condition
+
+
+def active_delegations_to(person: User, on: Any = None) -> list[Any]:
+    """The delegations `person` may act under today (or on `on`): inside their date window,
+    not revoked, from an active colleague with no administrator role. Cached per instance."""
+    from django.utils import timezone
+
+    day = on or timezone.localdate()
+    cache: dict[Any, list[Any]] = getattr(person, "_baomi_delegations", {})
+    if day not in cache:
+        from baomi.approvals.models import Delegation
+
+        cache[day] = list(
+            Delegation.objects.filter(
+                delegate=person, revoked_at__isnull=True, starts_on__lte=day, ends_on__gte=day,
+                delegator__is_active=True, delegator__admin_role="",
+            ).select_related("delegator")
+        )
+        person._baomi_delegations = cache  # type: ignore[attr-defined]
+    return cache[day]
+
+
+def _delegated_steps(delegation: Any) -> Q:
+    """What a delegation lends: the delegator's steps, never the delegator's own requests,
+    limited to the chosen request types."""
+    condition = _role_steps(delegation.delegator) & ~Q(request__requester_id=delegation.delegator_id)
+    if delegation.request_types:
+        condition &= Q(request__request_type__in=list(delegation.request_types))
+    return condition
+
+
+def _decider_steps(person: User) -> Q:
+    """Steps the person's roles, or the delegations they act under, cover (clearance aside)."""
+    if not person.is_active or person.admin_role:
+        return Q(pk__in=[])
+    condition = _role_steps(person)
+    for delegation in active_delegations_to(person):
+        condition |= _delegated_steps(delegation)
     return condition & ~Q(request__requester=person)
 
 
+def approval_steps_decidable_by(person: User) -> Q:
+    """Steps whose role and unit this person's role assignments cover (a role held for a unit
+    covers the units below it; an organisation-wide role covers every unit), or that a
+    colleague's current delegation lends them; never their own requests, never above their
+    clearance."""
+    if not person.is_active or person.admin_role:
+        return Q(pk__in=[])
+    clearance = Q(request__level__isnull=True) | Q(request__level__lte=int(Clearance(person.clearance).max_level))
+    return _decider_steps(person) & clearance
+
+
+def approval_step_delegator(person: User, step: Any) -> User | None:
+    """The colleague whose delegated power `person` uses to decide `step`, or None when the
+    person decides in their own right (or may not decide at all)."""
+    from baomi.approvals.models import ApprovalStep
+
+    steps = ApprovalStep.objects.filter(pk=step.pk)
+    if steps.filter(_role_steps(person)).exists():
+        return None
+    for delegation in active_delegations_to(person):
+        if steps.filter(_delegated_steps(delegation)).exists():
+            return delegation.delegator  # type: ignore[no-any-return]
+    return None
+
+
 def reason_may_not_decide(person: User, step: Any) -> str | None:
-    """None when `person` may decide `step` now, else the reason."""
+    """None when `person` may decide `step` now (in their own right or under a current
+    delegation), else the reason. The level check applies to whoever decides."""
     from baomi.approvals import registry
     from baomi.approvals.models import ApprovalStep, StepStatus
 
@@ -182,10 +264,27 @@ def reason_may_not_decide(person: User, step: Any) -> str | None:
         return _("不能审批本人提出的申请")
     if step.status != StepStatus.PENDING:
         return _("该审批步骤当前不在待审批状态")
-    if not ApprovalStep.objects.filter(approval_steps_decidable_by(person), pk=step.pk).exists():
+    if not ApprovalStep.objects.filter(_decider_steps(person), pk=step.pk).exists():
         return _("您不是此审批步骤的审批人")
+    level = step.request.level
+    if level is not None and not may_know(person, Level(level)):
+        return _("您的涉密类别不能知悉%(level)s级事项，不能审批") % {"level": Level(level).zh}
     extra = registry.get(step.request.request_type).may_decide
     return extra(step.request, person) if extra else None
+
+
+def reason_may_not_delegate(delegator: User, delegate: User) -> str | None:
+    """Only people with business roles lend approval power, to an active colleague without an
+    administrator role (三员分立: administrators hold no business roles)."""
+    if not delegator.is_active or delegator.admin_role:
+        return _("三员分立：管理员不持有审批权，不能委托")
+    if not delegator.role_assignments.exists():
+        return _("您没有审批角色，无可委托的审批权")
+    if delegate.pk == delegator.pk:
+        return _("不能委托给本人")
+    if not delegate.is_active or delegate.admin_role:
+        return _("受托人须为在岗的业务人员，不能是管理员")
+    return None
 
 
 # ---------------------------------------------------------------- classification (定密)
@@ -427,7 +526,282 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
                   (_("保密审查"), "review:index")]
     if may(user, Perm.DESIGNATE_AUTHORITY):
         items.append((_("定密责任人"), "classification:authorities"))
+    if not user.admin_role:  # training and exams: every business user (PERS-06..10)
+        items.append((_("培训考试"), "training:index"))
+    if uses_travel(user):
+        items.append((_("出国境"), "travel:index"))
+    if uses_archives(user):  # keepers, 人事档案专人, and people with 查档 requests or loans
+        items.append((_("档案"), "archives:index"))
+    if may(user, Perm.KEEP_CARRIERS):  # keepers count their shelves (载体盘点)
+        items.append((_("载体盘点"), "stocktake:list"))
     if may(user, Perm.READ_AUDIT):
         items.append((_("审计日志"), "audit:events"))
+    if not user.admin_role or may(user, Perm.VIEW_PERSONNEL):
+        items.append((_("涉密人员"), "personnel:index"))
     items.append((_("个人设置"), "accounts:profile"))
     return items
+
+
+# ---------------------------------------------------------------- travel (出国境与重大事项)
+
+# PERS-18: the seed's 组织人事部门 holds the passports; here that is the 保密办's 保密员
+# (secrecy_officer), who also follows up the 重大事项报告 (PERS-20/21).
+TRAVEL_OFFICE_ROLES = ("secrecy_officer",)
+
+
+def is_travel_office(person: User) -> bool:
+    return person.is_active and not person.admin_role and bool(business_roles(person) & set(TRAVEL_OFFICE_ROLES))
+
+
+def uses_travel(person: User) -> bool:
+    """The 出国境 page: anyone with a business role or a clearance (a person in a 脱密期 whose
+    clearance was lowered still reaches their own page through the link they are sent)."""
+    return person.is_active and not person.admin_role and (bool(business_roles(person)) or person.clearance > 0)
+
+
+def trips_visible_to(reader: User) -> Q:
+    """Travel applications: one's own; the secrecy office sees all; administrators none."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    if is_travel_office(reader):
+        return Q()
+    return Q(traveller_id=reader.pk)
+
+
+def travel_documents_visible_to(reader: User) -> Q:
+    """Passports and permits: the holder sees their own (number masked); custodians all."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    if is_travel_office(reader):
+        return Q()
+    return Q(holder_id=reader.pk)
+
+
+def shows_full_document_number(reader: User) -> bool:
+    return is_travel_office(reader)
+
+
+def major_reports_visible_to(reader: User) -> Q:
+    """重大事项报告 are sensitive personal data: the reporter and the secrecy office only —
+    not the unit leader, not colleagues, not the administrators."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    if is_travel_office(reader):
+        return Q()
+    return Q(reporter_id=reader.pk)
+
+
+def may_see_travel_profile(viewer: User, person: User) -> bool:
+    """The person page's 出国境与重大事项 section: the person and the secrecy office."""
+    return viewer.is_active and not viewer.admin_role and (viewer.pk == person.pk or is_travel_office(viewer))
+
+
+def travel_needs_unit_head(person: User, in_separation_period: bool) -> str | None:
+    """PERS-19 stricter route: 核心 people and people in a 脱密期 also need the unit head."""
+    if in_separation_period:
+        return _("脱密期内人员")
+    if person.clearance >= int(Clearance.CORE):
+        return _("核心涉密人员")
+    return None
+
+
+# ---------------------------------------------------------------- training (培训考试)
+
+
+def is_training_office(person: User) -> bool:
+    """The secrecy office runs training and exams (PERS-06..10); administrators never."""
+    return may(person, Perm.MANAGE_TRAINING)
+
+
+def training_records_visible_to(reader: User) -> Q:
+    """Whose training hours and exam results a reader sees (a condition on people): the
+    secrecy office everyone's (not the administrators'), anyone else only their own."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    if is_training_office(reader):
+        return Q(admin_role="")
+    return Q(pk=reader.pk)
+
+
+def may_see_training_of(viewer: User, person: User) -> bool:
+    """The person page's 培训与考试 section: the person themself and the secrecy office."""
+    if not viewer.is_active or viewer.admin_role or person.admin_role:
+        return False
+    return viewer.pk == person.pk or is_training_office(viewer)
+
+
+def reason_may_take_exam(person: User, exam: Any) -> str | None:
+    """Every cleared person takes exams; a person not yet cleared takes only the 上岗考核
+    (the exam before appointment, PERS-06). Administrators hold no business roles."""
+    if not person.is_active:
+        return _("未登录或账户已停用")
+    if person.admin_role:
+        return _("三员分立：管理员不参加业务考试")
+    if not exam.is_open:
+        return _("该试卷未开放")
+    if person.clearance < int(Clearance.GENERAL) and exam.purpose != "onboarding":
+        return _("非涉密人员只能参加上岗考核")
+    return None
+
+
+# ---------------------------------------------------------------- personnel (涉密人员, issue 6)
+
+# The security administrator grants clearance (GRANT_CLEARANCE) and assigns classified posts,
+# so they also keep the post register and see the register's statuses (post, category, vetting
+# and commitment status, departures): none of that is classified content. They never read
+# annual-report texts, handover details or the other modules' personal sections.
+_ADMIN_POWERS[SECURITY] = _ADMIN_POWERS[SECURITY] | {Perm.VIEW_PERSONNEL, Perm.MANAGE_POSTS}
+
+
+def personnel_visible_to(reader: User) -> Q:
+    """People whose personnel record the reader may open: 保密办 and the security administrator
+    every non-administrator; anyone else only themselves."""
+    if not reader.is_active:
+        return Q(pk__in=[])
+    if may(reader, Perm.VIEW_PERSONNEL):
+        return Q(admin_role="")
+    if reader.admin_role:
+        return Q(pk__in=[])
+    return Q(pk=reader.pk)
+
+
+def reads_personal_reports(reader: User, person: User) -> bool:
+    """Annual-report texts, handover contents and employment reports: the person and 保密办."""
+    if not reader.is_active or reader.admin_role:
+        return False
+    return reader.pk == person.pk or may(reader, Perm.MANAGE_PERSONNEL)
+
+
+# ---------------------------------------------------------------- archives (档案)
+
+# ARCH-01: the archive is kept by the carrier keepers (机要员 of the 秘书股, 保密员): whoever
+# may keep a carrier may catalogue, open readings and review excerpts of its archived copies.
+# ARCH-08: personnel files and special-case materials are a separate domain: only their
+# designated custodian (人事档案专人, `archives.Custodian`) keeps them or sees them listed.
+
+
+def is_archive_custodian(person: User) -> bool:
+    """An active, not revoked 人事档案专人 designation (ARCH-08)."""
+    if not person.is_active or person.admin_role:
+        return False
+    from baomi.archives.models import Custodian
+
+    return Custodian.objects.filter(person=person, revoked_at__isnull=True).exists()
+
+
+def uses_archives(person: User) -> bool:
+    """The 档案 page: keepers, designated custodians, and people with requests or loans."""
+    if not person.is_active or person.admin_role:
+        return False
+    if is_carrier_keeper(person) or is_archive_custodian(person):
+        return True
+    from baomi.archives.models import AccessRequest, Loan
+
+    return (AccessRequest.objects.filter(Q(requester=person) | Q(readers=person)).exists()
+            or Loan.objects.filter(borrower=person).exists())
+
+
+def reason_may_keep_archive(actor: User, entry: Any) -> str | None:
+    """None when `actor` may handle this archive entry (catalogue, open readings, review
+    excerpts, receive loans back): restricted entries only by their designated custodian
+    (ARCH-08), the others by a keeper of the carrier's unit within their clearance (ARCH-01)."""
+    if not actor.is_active or actor.admin_role:
+        return _("三员分立：您的角色无权执行此操作")
+    if entry.category in ("personnel", "special_case"):
+        if entry.keeper_id != actor.pk or not is_archive_custodian(actor):
+            return _("人事档案和专案材料由专人保管，其他人员不得经办")
+        if not may_know(actor, Level(entry.level)):
+            return _("您的涉密类别不能知悉%(level)s级载体") % {"level": Level(entry.level).zh}
+        return None
+    carrier = entry.carrier
+    return reason_may_keep_carrier(actor, carrier.level, carrier.unit_id)
+
+
+def reason_may_consult_archive(person: User, entry: Any) -> str | None:
+    """None when `person` may read the archive entry (ARCH-02, SYS-02/03): level within
+    clearance AND inside the carrier's need-to-know; restricted entries (ARCH-08) are not
+    open to ordinary 查档 — outside inquiries are recorded by their custodian."""
+    if entry.category in ("personnel", "special_case"):
+        return _("人事档案和专案材料由专人保管，其外调查阅须由保管专人按有关规定办理")
+    return reason_may_hold_carrier(person, entry.carrier)
+
+
+def archive_entries_visible_to(reader: User) -> Q:
+    """Archive entries the reader may see listed: ordinary entries whose carrier the reader
+    may see; restricted ones (personnel, special cases) only by their custodian; all within
+    the reader's clearance. The three administrators see none."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    from baomi.carriers.models import Carrier
+
+    clearance = Q(level__lte=int(Clearance(reader.clearance).max_level))
+    ordinary = ~Q(category__in=["personnel", "special_case"]) & Q(
+        carrier_id__in=Carrier.objects.filter(carriers_visible_to(reader)).values("pk"))
+    restricted = Q(category__in=["personnel", "special_case"], keeper_id=reader.pk)
+    return clearance & (ordinary | restricted)
+
+
+# ---------------------------------------------------------------- vault (电子载体内容)
+
+
+def content_files_visible_to(reader: User) -> Q:
+    """Electronic content of the carriers the reader may see (level within clearance AND
+    need-to-know, holding a copy, or keeping the register): the same answer as the carrier."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    from baomi.carriers.models import Carrier
+
+    clearance = Q(level__lte=int(Clearance(reader.clearance).max_level))
+    return clearance & Q(carrier_id__in=Carrier.objects.filter(carriers_visible_to(reader)).values("pk"))
+
+
+def reason_may_store_content(actor: User | None, carrier: Any, system_level: Level) -> str | None:
+    """None when `actor` may upload content into `carrier`: a keeper of its register (CARRIER-03),
+    an electronic carrier, and a level this installation is accredited to hold (系统密级)."""
+    reason = reason_may_keep_carrier(actor, carrier.level, carrier.unit_id)
+    if reason:
+        return reason
+    from baomi.carriers.models import CarrierKind
+
+    if carrier.kind == CarrierKind.PAPER:
+        return _("纸质载体没有电子内容，不能上传文件")
+    if Level(carrier.level) > system_level:
+        return _("载体密级为%(level)s，高于本系统密级%(system)s：其电子内容不得存入本系统") % {
+            "level": Level(carrier.level).zh, "system": system_level.zh}
+    return None
+
+
+def reason_content_written_down(mark_level: Level | None, carrier: Any) -> str | None:
+    """No write-down: a file whose own mark is above its carrier's level is not stored in it."""
+    if mark_level is not None and mark_level > Level(carrier.level):
+        return _("文件标注为%(mark)s，高于载体密级%(level)s，不得存入该载体（不得降密存储）") % {
+            "mark": mark_level.zh, "level": Level(carrier.level).zh}
+    return None
+
+
+# ---------------------------------------------------------------- stocktake (载体盘点)
+
+
+def reason_may_stocktake(actor: User | None) -> str | None:
+    """Stocktakes are the keepers' (机要员, 保密员; CARRIER-03): which copies each one counts
+    is what they may see of the register."""
+    reason = reason_refused(actor, Perm.KEEP_CARRIERS)
+    if reason:
+        return reason
+    assert actor is not None
+    if not is_carrier_keeper(actor):
+        return _("只有机要员或保密员可以盘点涉密载体")
+    return None
+
+
+def stocktakes_visible_to(reader: User) -> Q:
+    """Every keeper sees the stocktakes (place, who, when, counts of what they may see); their
+    rows are filtered again by `copies_visible_to`. Nobody else sees any."""
+    if reason_may_stocktake(reader) is not None:
+        return Q(pk__in=[])
+    return Q()
+
+
+def is_secrecy_office(person: User) -> bool:
+    """The 保密办 (保密员), reminded to have the shelves counted."""
+    return person.is_active and not person.admin_role and "secrecy_officer" in business_roles(person)

@@ -27,6 +27,33 @@ BAOMI_API_TOKEN_DAYS = conf.env_int("BAOMI_API_TOKEN_DAYS", 90)
 BAOMI_TRUST_X_FORWARDED_FOR = conf.env_bool("BAOMI_TRUST_X_FORWARDED_FOR")
 # 随阅随退 (CARRIER-06): a 绝密 copy handed out for reading is due back by this local time.
 BAOMI_WORKDAY_END = os.environ.get("BAOMI_WORKDAY_END", "17:30")
+# 载体盘点: the secrecy office is reminded when no stocktake was closed in the current period
+# (months from January: 6 = each half-year, 12 = each year).
+BAOMI_STOCKTAKE_MONTHS = conf.env_int("BAOMI_STOCKTAKE_MONTHS", 6)
+# 出国境 (issue 6): passports back, and the 回国报告, within N days after return.
+BAOMI_TRAVEL_DOCUMENT_RETURN_DAYS = conf.env_int("BAOMI_TRAVEL_DOCUMENT_RETURN_DAYS", 7)
+BAOMI_TRAVEL_REPORT_DAYS = conf.env_int("BAOMI_TRAVEL_REPORT_DAYS", 7)
+# Archives (ARCH-04, ARCH-05, ARCH-06): excerpts "approval" (reviewed and stamped, S13/S16) or
+# "forbidden" (S20); the unit whose leader approves 绝密 and leadership-minutes 查档; the rooms.
+BAOMI_ARCHIVE_EXCERPTS = os.environ.get("BAOMI_ARCHIVE_EXCERPTS", "approval")
+BAOMI_ARCHIVE_OFFICE_UNIT = os.environ.get("BAOMI_ARCHIVE_OFFICE_UNIT", "office")
+BAOMI_ARCHIVE_ROOMS = [room.strip() for room in os.environ.get("BAOMI_ARCHIVE_ROOMS", "档案室,查档室").split(",")
+                       if room.strip()]
+# Largest file uploaded into an electronic carrier (vault), in MiB.
+BAOMI_MAX_UPLOAD_MB = conf.env_int("BAOMI_MAX_UPLOAD_MB", 50)
+# Approvals: deciders who enrolled a TOTP device must sign with a current code (not the password);
+# a step pending this many hours is reminded and shown overdue in 我的待办.
+BAOMI_SIGN_WITH_OTP = conf.env_bool("BAOMI_SIGN_WITH_OTP")
+BAOMI_APPROVAL_REMIND_HOURS = conf.env_int("BAOMI_APPROVAL_REMIND_HOURS", 24)
+# Optional e-mail notices (off unless BAOMI_EMAIL_HOST is set). They never carry content: only
+# "you have an item waiting" and a link to BAOMI_BASE_URL.
+EMAIL_HOST = os.environ.get("BAOMI_EMAIL_HOST", "")
+EMAIL_PORT = conf.env_int("BAOMI_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("BAOMI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("BAOMI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = conf.env_bool("BAOMI_EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("BAOMI_EMAIL_FROM", "baomi@localhost")
+BAOMI_BASE_URL = os.environ.get("BAOMI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -45,6 +72,12 @@ INSTALLED_APPS = [
     "baomi.classification",
     "baomi.carriers",
     "baomi.review",
+    "baomi.training",
+    "baomi.stocktake",
+    "baomi.travel",
+    "baomi.personnel",
+    "baomi.archives",
+    "baomi.vault",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +129,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Short OLTP queries over large registers get cost estimates that trip PostgreSQL's JIT,
+    # whose compile time (tens of ms) dwarfs the query (benchmarks/carriers.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

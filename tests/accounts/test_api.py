@@ -15,7 +15,7 @@ from baomi.accounts import services
 from baomi.accounts.models import ApiToken, Role, RoleAssignment, Unit, User
 from baomi.audit.models import AuditEvent
 from tests.accounts.conftest import api, last_event, logged_in
-from tests.factories import make_person, make_unit
+from tests.factories import make_eligible, make_person, make_unit
 
 
 def bearer(user: User) -> dict[str, str]:
@@ -346,6 +346,7 @@ def test_person_reset_password(sysadmin, target, secadmin):
 @pytest.mark.parametrize(("value", "expected"), [("IMPORTANT", "IMPORTANT"), ("core", "CORE"), ("一般", "GENERAL"),
                                                  ("非涉密", "NONE")])
 def test_set_clearance(secadmin, target, value, expected):
+    make_eligible(target)  # vetted and committed (the personnel gate)
     status, data = call(secadmin, "put", f"/people/{target.pk}/clearance", {"clearance": value})
     assert status == 200 and data["clearance"] == expected
 

@@ -22,7 +22,7 @@ def data_dir(tmp_path, monkeypatch):
 def test_load_creates_the_cast(db, data_dir):
     demo.load()
 
-    assert User.objects.count() == 12
+    assert User.objects.count() == 13  # the cast, and 马骏 who left (涉密人员, issue 6)
     admins = dict(User.objects.exclude(admin_role="").values_list("admin_role", "username"))
     assert admins == {"system": "qianyong", "security": "fengxue", "auditor": "heping"}
     for admin in User.objects.exclude(admin_role=""):
@@ -53,12 +53,12 @@ def test_load_creates_the_cast(db, data_dir):
         got = {(a.role, a.unit.code if a.unit else None) for a in RoleAssignment.objects.filter(user=person)}
         assert got == roles, username
         assert person.staff_no and person.staff_no.startswith("FGW")
-    for person in User.objects.all():
+    for person in User.objects.exclude(username="majun"):  # 马骏 left (his account is disabled)
         assert person.is_active and not person.must_change_password, person.username
         assert person.check_password(demo.PASSWORD), person.username
 
     # The log tells the same story, including the day-one refusal and logins, and verifies.
-    assert AuditEvent.objects.filter(action="account.create", outcome="ok").count() == 9
+    assert AuditEvent.objects.filter(action="account.create", outcome="ok").count() == 10  # with 马骏
     assert AuditEvent.objects.filter(action="admin.bootstrap", outcome="ok").count() == 3
     refused = AuditEvent.objects.get(action="clearance.set", outcome="denied")
     assert refused.actor_username == "qianyong"

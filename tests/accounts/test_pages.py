@@ -12,7 +12,7 @@ from baomi.accounts import services
 from baomi.accounts.models import ApiToken, Role, RoleAssignment, Unit, User
 from baomi.audit.models import AuditEvent
 from tests.accounts.conftest import last_event, logged_in
-from tests.factories import make_unit
+from tests.factories import make_eligible, make_unit
 
 REFUSED = "三员分立：您的角色无权执行此操作"
 
@@ -201,6 +201,7 @@ def test_edit_person(sysadmin, target):
 
 
 def test_set_clearance_through_the_form(secadmin, sysadmin, target):
+    make_eligible(target)  # vetted and committed (the personnel gate)
     page = post_action(secadmin, target, "clearance", {"clearance": "3"})
     assert "涉密类别已更新" in page and re.search(r'data-testid="clearance">核心<', page)
     target.refresh_from_db()
@@ -353,7 +354,9 @@ def test_home_dashboard_counts_only_what_the_person_may_see(client):
     person = make_person("zhoujing", unit=unit, clearance="GENERAL", roles=[("staff", unit)])
     login(client, person)
     page = client.get("/").content.decode()
-    assert page.count('data-testid="card"') == 6 and "待我审批" in page
+    # 6 cards, plus 培训考试's "我的培训考试待办" and 涉密人员's "我的涉密人员事项" (issue 6).
+    assert page.count('data-testid="card"') == 8 and "待我审批" in page and "我的培训考试待办" in page
+    assert "我的涉密人员事项" in page
     assert outstanding_for(person).count() == 0
     login(client, make_admin("auditor", "heping"))
     assert 'data-testid="card"' not in client.get("/").content.decode()  # administrators: no cards

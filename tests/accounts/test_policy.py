@@ -23,7 +23,7 @@ from baomi.audit.models import AuditEvent, Outcome
 from baomi.errors import Invalid, Refused
 from baomi.levels import Clearance, Level
 from tests.accounts.conftest import event_count, last_event, snapshot
-from tests.factories import PASSWORD, make_admin, make_person, make_unit
+from tests.factories import PASSWORD, make_admin, make_eligible, make_person, make_unit
 
 Perm = policy.Perm
 
@@ -42,6 +42,7 @@ def world(db) -> World:
     unit = make_unit("规划科", "planning")
     empty_unit = make_unit("财务科", "finance")
     target = make_person("sunwei", unit=unit, clearance="GENERAL", full_name="孙伟")
+    make_eligible(target)  # vetted and committed: the personnel gate lets the security administrator raise him
     assignment = target.role_assignments.create(role=Role.STAFF, unit=unit)
     AccessAttempt.objects.create(username=target.username, ip_address="127.0.0.1", user_agent="t", http_accept="",
                                  path_info="/accounts/login/", get_data="", post_data="", failures_since_start=5)
@@ -363,12 +364,18 @@ def test_navigation_follows_powers(world: World):
     base = {"core:home", "accounts:profile"}
     assert names(a["system"]) == base | {"accounts:units", "accounts:people"}
     assert names(a["security"]) == base | {"accounts:people", "audit:events", "approvals:rules",
-                                           "classification:authorities"}
+                                           "classification:authorities", "personnel:index"}
     assert names(a["auditor"]) == base | {"accounts:people", "audit:events"}
     # Everyone but the administrators has an inbox (我的待办) and the business registers, each
     # showing what the person's clearance and need-to-know allow; administrators read none.
     business = {"approvals:inbox", "classification:decisions", "carriers:list", "review:index"}
-    assert names(a["secrecy_officer"]) == base | {"accounts:people"} | business
+    business |= {"travel:index"}  # 出国境: everyone with a business role or a clearance
+    business |= {"training:index"}  # 培训考试: every business user
+    business |= {"personnel:index"}  # 涉密人员: one's own record; the 保密办 and security admin the register
+    # 档案 (archives:index): the keepers (保密员, 机要员), custodians and people with requests.
+    # 载体盘点 (stocktake:list): the keepers (保密员, 机要员).
+    assert names(a["secrecy_officer"]) == base | {"accounts:people"} | business | {"archives:index"} | {
+        "stocktake:list"}
     assert names(a["staff"]) == base | business
 
 

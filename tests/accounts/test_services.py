@@ -20,7 +20,7 @@ from baomi.audit.models import Outcome
 from baomi.errors import Conflict, Invalid, Refused
 from baomi.levels import Clearance
 from tests.accounts.conftest import event_count, last_event, snapshot
-from tests.factories import PASSWORD, make_person, make_unit
+from tests.factories import PASSWORD, make_eligible, make_person, make_unit
 
 
 def unchanged(call, exc_type=Invalid, match: str | None = None):
@@ -203,6 +203,7 @@ def test_person_reset_password(sysadmin, target):
 
 
 def test_person_set_clearance(secadmin, target):
+    make_eligible(target)  # vetted and committed (the personnel gate)
     person = services.person_set_clearance(actor=secadmin, person=target, clearance=Clearance.CORE)
     assert person.clearance == Clearance.CORE
     target.refresh_from_db()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from baomi import inbox
 from baomi.accounts.models import Role
 from baomi.approvals import registry, selectors, services
 from baomi.approvals.models import ApprovalRequest, Scope, Status, StepStatus
@@ -78,7 +79,8 @@ def test_stored_rules_route_by_level_in_order(org, secadmin):
     services.rule_create(actor=secadmin, request_type="test.borrow", order=2, approver_role=Role.SECRECY_OFFICER,
                          scope=Scope.ORG, min_level=int(Level.SECRET))
     low = submit(org["wangfang"], org["secretariat"], level=int(Level.CONFIDENTIAL))
-    high = submit(org["wangfang"], org["office"], level=int(Level.TOP_SECRET))
+    # 机密, not 绝密: whoever decides must be cleared for the level (刘敏 and 李建华 are 重要).
+    high = submit(org["wangfang"], org["office"], level=int(Level.SECRET))
     assert [s.approver_role for s in low.steps.all()] == ["approver"]
     assert [(s.approver_role, s.status) for s in high.steps.all()] == [
         ("approver", StepStatus.PENDING), ("secrecy_officer", StepStatus.WAITING)]
@@ -187,13 +189,16 @@ def test_inbox_page_counts_and_decides(client, org):
     request = submit(org["zhoujing"], org["planning"])
     login(client, org["sunwei"])
     page = client.get("/approvals/").content.decode()
-    assert 'data-testid="inbox-count">1<' in page and "借阅 2026-001" in page
+    # The nav counts every module's items (other modules may owe sunwei something too).
+    count = inbox.count_for(org["sunwei"])
+    assert f'data-testid="inbox-count">{count}<' in page and "借阅 2026-001" in page
     response = client.post(f"/approvals/{request.pk}/", {"decision": "approve", "comment": "同意",
                                                          "password": PASSWORD})
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == Status.APPROVED
-    assert 'data-testid="inbox-count"' not in client.get("/approvals/").content.decode()
+    after = client.get("/approvals/").content.decode()
+    assert inbox.count_for(org["sunwei"]) == count - 1 and "借阅 2026-001" not in after.split("我提交的申请")[0]
 
 
 def test_detail_page_hides_requests_from_others(client, org):
@@ -222,7 +227,10 @@ def test_api_inbox_decide_and_rules(client, org, secadmin):
     request = submit(org["zhoujing"], org["planning"])
     _, secret = token_create(actor=org["sunwei"], name="t")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
-    assert [r["id"] for r in client.get("/api/v1/approvals/inbox", **auth).json()] == [request.pk]
+    assert [r["id"] for r in client.get("/api/v1/approvals/pending", **auth).json()] == [request.pk]
+    items = client.get("/api/v1/approvals/inbox", **auth).json()
+    decisions = [(i["kind"], i["url"]) for i in items if i["is_decision"]]
+    assert decisions == [("审批", f"/approvals/{request.pk}/")]
     bad = client.post(f"/api/v1/approvals/requests/{request.pk}/decide", {"approve": True, "password": "x"},
                       content_type="application/json", **auth)
     assert bad.status_code == 403 and bad.json()["error"]["code"] == "refused"

@@ -157,10 +157,11 @@ def cast(db, sysadmin, secadmin, auditor, staff, unit):
     from baomi.accounts import services as accounts
     from baomi.errors import Refused
     from baomi.levels import Clearance
-    from tests.factories import make_person
+    from tests.factories import make_eligible, make_person
 
     officer = make_person("zhaolei", unit=unit, clearance="GENERAL", roles=[("secrecy_officer", unit)])
     accounts.unit_create(actor=sysadmin, name="财务科", code="finance")
+    make_eligible(staff)  # vetted and committed (the personnel gate)
     accounts.person_set_clearance(actor=secadmin, person=staff, clearance=Clearance.IMPORTANT)
     for call in [
         lambda: accounts.unit_create(actor=auditor, name="越权", code="x1"),

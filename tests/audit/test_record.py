@@ -22,7 +22,7 @@ from baomi.core.context import client_address
 from baomi.errors import Invalid, Refused
 from baomi.levels import Clearance
 from tests.audit.conftest import append, fields_of
-from tests.factories import make_person
+from tests.factories import make_eligible, make_person
 
 
 def head() -> ChainHead:
@@ -235,6 +235,7 @@ def test_change_is_rolled_back_when_its_event_cannot_be_written(
                                                                       clearance=Clearance.CORE),
         "role_grant": lambda: accounts.role_grant(actor=secadmin, person=staff, role=Role.APPROVER),
     }
+    make_eligible(staff)  # vetted and committed (the personnel gate)
     before = state()
     if failure == "hash":  # before anything is written
         monkeypatch.setattr(chain, "event_hash", _boom)

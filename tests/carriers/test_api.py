@@ -34,6 +34,12 @@ ENDPOINTS = {
     ("post", "/api/v1/carriers/destructions/{list_id}/execute"),
     ("get", "/api/v1/carriers/registers/{slug}"), ("get", "/api/v1/carriers/labels/{code}"),
     ("get", "/api/v1/carriers/{carrier_id}/labels"),
+    ("post", "/api/v1/carriers/ledger-imports"),  # importing a paper ledger
+    # printing, waste pages, excerpts, the annual clean-up
+    ("get", "/api/v1/carriers/print-jobs"), ("post", "/api/v1/carriers/{carrier_id}/print-jobs"),
+    ("get", "/api/v1/carriers/print-jobs/{job_id}"), ("post", "/api/v1/carriers/print-jobs/{job_id}/close"),
+    ("get", "/api/v1/carriers/waste"), ("post", "/api/v1/carriers/waste/destroy"),
+    ("post", "/api/v1/carriers/copies/{copy_id}/excerpt-requests"), ("get", "/api/v1/carriers/cleanup"),
 }
 
 

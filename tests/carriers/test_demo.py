@@ -74,5 +74,19 @@ def test_demo_register_tells_the_story(db, data_dir):
     assert set(selectors.carriers_visible_to(who["zhoujing"]).values_list("level", flat=True)) <= {1, 2, 3}
     assert not selectors.carriers_visible_to(who["heping"]).exists()
 
+    # A print job whose waste pages wait for destruction (past the reminder); an excerpt request;
+    # a carrier compiled from two sources; papers brought back from a meeting.
+    from baomi import inbox
+    from baomi.carriers.models import PrintJob, WasteBatch
+
+    job = PrintJob.objects.get(carrier__title="委主任办公会议纪要（第12次）")
+    assert job.copies_printed == job.authorised == 5 and job.status == "closed"
+    assert WasteBatch.objects.filter(print_job=job, destroyed_at__isnull=True, pages=6).exists()
+    assert any(i.kind == "销毁废页" and i.overdue for i in inbox.items_for(who["wangfang"]))
+    excerpt = ApprovalRequest.objects.get(request_type="carriers.excerpt", status=Status.PENDING)
+    assert excerpt.pk in [s.request_id for s in inbox_for(who["chen"])]
+    assert Carrier.objects.get(title="规划修编工作情况汇报（汇编）").sources.count() == 2
+    assert Carrier.objects.get(direction="meeting").brought_by == who["chen"]
+
     report = verify()
     assert report.ok, report.problems

@@ -42,6 +42,13 @@ def books(office):
                                channel=Channel.CONFIDENTIAL, courier="张三", note="")
         services.destruction_create(actor=office.wangfang, copies=[c3], method=DestructionMethod.SHRED, site="机要室",
                                     witnesses=[office.lijianhua, office.liumin], reason="已过保存期限")
+        # 传阅单 and 复制登记簿: copy 4 circulated, signed for and returned; then copied once.
+        c4 = first_copy(carrier, 4)
+        services.copy_circulate(actor=office.wangfang, copy=c4, reader=office.sunwei, note="阅办")
+        services.copy_acknowledge(actor=office.sunwei, copy=first_copy(carrier, 4))
+        services.copy_return(actor=office.sunwei, copy=first_copy(carrier, 4))
+        approve_all(services.copy_reproduce_request(actor=office.wangfang, copy=first_copy(carrier, 4), count=1,
+                                                    reason="会议需要"), office.chen)
         made[title] = carrier
     return made
 
@@ -93,8 +100,9 @@ def test_register_rows_and_date_filters(office, books):
         assert len(rows_of(office.wangfang, registers.Period(today, today))) == 2
         assert rows_of(office.wangfang, past) == [] and rows_of(office.wangfang, future) == []
     hand_back = registers.hand_back_rows(office.wangfang, registers.Period())
-    # Shelved incoming copies: the one lent and returned, the one on a pending destruction list, the untouched one.
-    assert {r[1] for r in hand_back} == {"000001", "000003", "000004"}
+    # Shelved incoming copies: the one lent and returned, the one on a pending destruction list, the one
+    # circulated and returned, and its reproduction.
+    assert {r[1] for r in hand_back} == {"000001", "000003", "000004", "000005"}
     assert registers.hand_back_rows(office.wangfang, registers.Period(end=today)) == []
     with pytest.raises(Invalid):
         registers.parse_period("2026-13-01", "")

@@ -155,5 +155,7 @@ def test_visibility_table(world):
             listing = client.get("/carriers/", {"q": prefix}).content.decode()
             for pk in own:
                 assert (titles[pk] in listing) == (pk in expected), where
+            counted = client.get("/carriers/count/", {"q": prefix}).content.decode()
+            assert counted == str(sum(1 for pk in own if pk in expected)), where
             checked += 1
     assert checked == (len(ROLES) * len(MODES) + len(ADMINS)) * 2

@@ -113,3 +113,18 @@ def test_bundle_export_refused_for_staff_and_administrators(zhoujing, sysadmin, 
         with pytest.raises(Refused):
             services.rules_bundle_export(actor=actor)
     assert len(events("review.rules_export", "denied")) == 4
+
+
+def test_exported_bundle_is_signed_by_the_key_offered_for_download(officer, entries, tmp_path):
+    from baomi.scanner.rules import RulesError, load_public_key, load_rules
+
+    path = tmp_path / "rules.bundle"
+    path.write_bytes(services.rules_bundle_export(actor=officer))
+    (tmp_path / "k.pub").write_bytes(services.rules_public_key_pem())
+    assert load_rules(path, verify_key=load_public_key(tmp_path / "k.pub")).keywords
+    (event,) = events("review.rules_export")
+    assert event.details.find("key_id") != -1
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    with pytest.raises(RulesError):
+        load_rules(path, verify_key=Ed25519PrivateKey.generate().public_key())

@@ -123,4 +123,12 @@ def test_openapi_lists_the_review_endpoints(client, db):
     schema = json.loads(client.get("/api/v1/openapi.json").content)
     found = {(m, p) for p, ops in schema["paths"].items() for m in ops if p.startswith("/api/v1/review")}
     assert found == {("post", "/api/v1/review/checks"), ("get", "/api/v1/review/checks"),
-                     ("get", "/api/v1/review/checks/{check_id}"), ("get", "/api/v1/review/rules-bundle")}
+                     ("get", "/api/v1/review/checks/{check_id}"), ("get", "/api/v1/review/rules-bundle"),
+                     ("get", "/api/v1/review/rules-key.pub")}
+
+
+def test_rules_public_key_download(officer, zhoujing, entries):
+    response = login(Client(), officer).get("/review/rules-key.pub")
+    assert response.status_code == 200 and response.content.startswith(b"-----BEGIN PUBLIC KEY-----")
+    assert api(officer, "get", "/rules-key.pub")[1] == response.content
+    assert Client().get("/review/rules-key.pub").status_code == 302  # login first

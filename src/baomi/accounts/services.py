@@ -186,11 +186,43 @@ def person_set_clearance(*, actor: User, person: User, clearance: Clearance) -> 
         policy.require(actor, Perm.GRANT_CLEARANCE, person)
         person = User.objects.select_for_update().get(pk=person.pk)
         before = Clearance(person.clearance)
+        if clearance > before:
+            # 先审后授、先签后授 (PERS-01, PERS-04): raising needs a valid vetting and the signed
+            # hiring commitment (baomi.personnel). Lowering is always allowed and cuts access at once.
+            from baomi.personnel.selectors import reason_clearance_blocked
+
+            blocked = reason_clearance_blocked(person, clearance)
+            if blocked:
+                raise Refused(blocked)
         person.clearance = int(clearance)
         person.save(update_fields=["clearance"])
         record(actor=actor, action="clearance.set", obj=person,
                summary=f"{person.username} 涉密类别 {before.zh} → {clearance.zh}",
                details={"before": int(before), "after": int(clearance)})
+    return person
+
+
+def person_release(*, actor: User, person: User, disable: bool, reason: str) -> User:
+    """离岗离职 (PERS-14), the approved departure's effect: clearance to 非涉密, business roles
+    revoked and, on 离职, the account disabled and its API tokens revoked. Called by
+    baomi.personnel inside the transaction that records the final approval (the approval is
+    the authority: the approver needs no account-management power)."""
+    with atomic_action(actor, "account.release", obj=person):
+        person = User.objects.select_for_update().get(pk=person.pk)
+        before = {"clearance": person.clearance, "active": person.is_active,
+                  "roles": list(person.role_assignments.values_list("role", "unit_id"))}
+        person.clearance = int(Clearance.NONE)
+        fields = ["clearance"]
+        if disable:
+            person.is_active = False
+            fields.append("is_active")
+            ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        person.save(update_fields=fields)
+        RoleAssignment.objects.filter(user=person).delete()
+        record(actor=actor, action="account.release", obj=person,
+               summary=f"{person.username} 离岗离职：涉密类别撤销" + ("，账户停用" if disable else "")
+                       + f"（{reason}）"[:100],
+               details={"before": before, "disabled": disable})
     return person
 
 

@@ -1,16 +1,19 @@
-"""Approvals over the API: inbox, requests, decisions, routing rules."""
+"""Approvals over the API: 我的待办, requests, decisions, delegations, routing rules."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
+from baomi import inbox as inbox_registry
 from baomi.accounts.models import User
 from baomi.accounts.selectors import unit_for
 from baomi.approvals import selectors, services
-from baomi.approvals.models import ApprovalRequest, RoutingRule
+from baomi.approvals.models import ApprovalRequest, Delegation, ExternalProvision, RoutingRule
+from baomi.errors import NotFound
 
 router = Router(tags=["approvals"])
 
@@ -25,6 +28,7 @@ class StepOut(Schema):
     unit_id: int | None
     status: str
     decided_by_id: int | None
+    on_behalf_of_id: int | None
     decided_at: datetime | None
     comment: str
 
@@ -42,6 +46,7 @@ class RequestOut(Schema):
     status: str
     created_at: datetime
     decided_at: datetime | None
+    expires_at: datetime | None
     steps: list[StepOut]
 
     @staticmethod
@@ -52,7 +57,59 @@ class RequestOut(Schema):
 class DecisionIn(Schema):
     approve: bool
     comment: str = ""
-    password: str
+    # The electronic signature: the decider's password, or a current code from their TOTP device.
+    password: str = ""
+    otp: str = ""
+
+
+class InboxItemOut(Schema):
+    kind: str
+    title: str
+    url: str
+    due: datetime | date | None
+    is_decision: bool
+    overdue: bool
+
+
+class DelegationOut(Schema):
+    id: int
+    delegator_id: int
+    delegate_id: int
+    request_types: list[str]
+    starts_on: date
+    ends_on: date
+    reason: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class DelegationIn(Schema):
+    delegate_id: int
+    starts_on: date
+    ends_on: date
+    reason: str
+    request_types: list[str] = []
+
+
+class ProvisionOut(Schema):
+    id: int
+    requester_id: int
+    unit_id: int | None
+    recipient: str
+    material: str
+    level: int
+    purpose: str
+    status: str
+    approval_id: int | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class ProvisionIn(Schema):
+    recipient: str
+    material: str
+    level: int
+    purpose: str
 
 
 class RuleOut(Schema):
@@ -74,8 +131,13 @@ class RuleIn(Schema):
     min_level: int | None = None
 
 
-@router.get("/inbox", response=list[RequestOut], summary="我的待办：待我审批的申请")
-def inbox(request: HttpRequest) -> list[ApprovalRequest]:
+@router.get("/inbox", response=list[InboxItemOut], summary="我的待办：各模块待我审批和办理的事项")
+def inbox(request: HttpRequest) -> list[inbox_registry.Item]:
+    return inbox_registry.items_for(_actor(request))
+
+
+@router.get("/pending", response=list[RequestOut], summary="待我审批的申请（含受委托）")
+def pending(request: HttpRequest) -> list[ApprovalRequest]:
     return [step.request for step in selectors.inbox_for(_actor(request))]
 
 
@@ -92,18 +154,58 @@ def get_request(request: HttpRequest, request_id: int) -> ApprovalRequest:
     return selectors.request_for(_actor(request), request_id)
 
 
-@router.post("/requests/{request_id}/decide", response=RequestOut, summary="签批（需再次输入密码）")
+@router.post("/requests/{request_id}/decide", response=RequestOut, summary="签批（再次输入密码或动态口令）")
 def decide(request: HttpRequest, request_id: int, body: DecisionIn) -> ApprovalRequest:
     actor = _actor(request)
     approval = selectors.request_for(actor, request_id)
     return services.request_decide(actor=actor, request=approval, approve=body.approve, comment=body.comment,
-                                   password=body.password)
+                                   password=body.password, otp=body.otp)
+
+
+@router.get("/delegations", response=list[DelegationOut], summary="我给出和收到的审批委托")
+def list_delegations(request: HttpRequest) -> list[Delegation]:
+    return list(selectors.delegations_visible_to(_actor(request)))
+
+
+@router.post("/delegations", response={201: DelegationOut}, summary="委托同事在期限内代为审批")
+def create_delegation(request: HttpRequest, body: DelegationIn) -> Status:
+    actor = _actor(request)
+    delegate = User.objects.filter(pk=body.delegate_id, is_active=True).first()
+    if delegate is None:
+        raise NotFound(_("对象不存在"))
+    delegation = services.delegation_create(actor=actor, delegate=delegate, starts_on=body.starts_on,
+                                            ends_on=body.ends_on, reason=body.reason,
+                                            request_types=body.request_types)
+    return Status(201, delegation)
+
+
+@router.get("/delegations/{delegation_id}", response=DelegationOut, summary="审批委托详情")
+def get_delegation(request: HttpRequest, delegation_id: int) -> Delegation:
+    return selectors.delegation_for(_actor(request), delegation_id)
+
+
+@router.post("/delegations/{delegation_id}/revoke", response=DelegationOut, summary="撤销审批委托")
+def revoke_delegation(request: HttpRequest, delegation_id: int) -> Delegation:
+    actor = _actor(request)
+    return services.delegation_revoke(actor=actor, delegation=selectors.delegation_for(actor, delegation_id))
 
 
 @router.post("/requests/{request_id}/withdraw", response=RequestOut, summary="撤回申请")
 def withdraw(request: HttpRequest, request_id: int) -> ApprovalRequest:
     actor = _actor(request)
     return services.request_withdraw(actor=actor, request=selectors.request_for(actor, request_id))
+
+
+@router.get("/provisions", response=list[ProvisionOut], summary="对外提供记录（本人申请或参与审批的）")
+def list_provisions(request: HttpRequest) -> list[ExternalProvision]:
+    return list(selectors.provisions_visible_to(_actor(request))[:500])
+
+
+@router.post("/provisions", response={201: ProvisionOut}, summary="申请对外提供涉密资料（EXT-01）")
+def create_provision(request: HttpRequest, body: ProvisionIn) -> Status:
+    provision = services.provision_request(actor=_actor(request), recipient=body.recipient, material=body.material,
+                                           level=body.level, purpose=body.purpose)
+    return Status(201, provision)
 
 
 @router.get("/rules", response=list[RuleOut], summary="审批路由规则（安全保密管理员）")
@@ -127,7 +229,6 @@ def create_rule(request: HttpRequest, body: RuleIn) -> Status:
 @router.delete("/rules/{rule_id}", response={204: None}, summary="删除审批路由规则")
 def delete_rule(request: HttpRequest, rule_id: int) -> Status:
     from baomi import policy
-    from baomi.errors import NotFound
 
     actor = _actor(request)
     policy.require(actor, policy.Perm.MANAGE_ROUTING)

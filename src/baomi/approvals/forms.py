@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from baomi.accounts.models import Role, Unit
+from baomi.accounts.models import Role, Unit, User
 from baomi.approvals import registry
 from baomi.approvals.models import Scope
 from baomi.levels import Level
@@ -13,8 +13,31 @@ class DecideForm(forms.Form):
     decision = forms.ChoiceField(label=_("意见"), choices=[("approve", _("同意")), ("reject", _("不同意"))],
                                  widget=forms.RadioSelect)
     comment = forms.CharField(label=_("审批意见"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    password = forms.CharField(label=_("签批密码（本人登录密码）"),
+    password = forms.CharField(label=_("签批密码（本人登录密码）"), required=False,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    otp = forms.CharField(label=_("或动态口令（已绑定动态口令者）"), required=False, max_length=10,
+                          widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("password") and not data.get("otp"):
+            raise forms.ValidationError(_("请输入签批密码或动态口令"))
+        return data
+
+
+class DelegationForm(forms.Form):
+    delegate = forms.ModelChoiceField(label=_("受托人"), queryset=User.objects.none())
+    starts_on = forms.DateField(label=_("起始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("截止日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    request_types = forms.MultipleChoiceField(label=_("申请类型（不选为全部）"), required=False, choices=(),
+                                              widget=forms.CheckboxSelectMultiple)
+    reason = forms.CharField(label=_("委托理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["delegate"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            is_active=True, admin_role="").select_related("unit")
+        self.fields["request_types"].choices = [(t.code, t.label) for t in registry.all_types()]  # type: ignore[attr-defined]
 
 
 class RuleForm(forms.Form):
@@ -31,3 +54,11 @@ class RuleForm(forms.Form):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["request_type"].choices = [(t.code, t.label) for t in registry.all_types()]  # type: ignore[attr-defined]
+
+
+class ProvisionForm(forms.Form):
+    recipient = forms.CharField(label=_("提供对象（外方单位/人员）"), max_length=200)
+    material = forms.CharField(label=_("拟提供的文件、资料"), widget=forms.Textarea(attrs={"rows": 3}))
+    level = forms.TypedChoiceField(label=_("密级"), coerce=int,
+                                   choices=[(int(lv), lv.zh) for lv in Level if lv >= Level.WORK_SECRET])
+    purpose = forms.CharField(label=_("事由"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -13,6 +13,11 @@ class Scope(models.TextChoices):
     REQUESTER_UNIT = "requester_unit", _("申请人所在单位（含上级）")
     ORG = "org", _("全单位")
     UNIT = "unit", _("指定单位")
+    # The leadership of the whole organisation (the top of the request unit's tree), e.g. the
+    # 办公室领导 who approves 绝密 borrowing (CARRIER-11).
+    TOP_UNIT = "top_unit", _("本单位领导（最上级单位）")
+    # The unit above the request's unit, e.g. the superior secrecy department (EXT-01).
+    PARENT_UNIT = "parent_unit", _("上级单位")
 
 
 class RoutingRule(models.Model):
@@ -46,6 +51,7 @@ class Status(models.TextChoices):
     REJECTED = "rejected", _("已驳回")
     WITHDRAWN = "withdrawn", _("已撤回")
     CANCELLED = "cancelled", _("已取消")
+    EXPIRED = "expired", _("已过期")
 
 
 class ApprovalRequest(models.Model):
@@ -61,6 +67,8 @@ class ApprovalRequest(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # A pending request past this moment is closed as expired by jobs.tick.
+    expires_at = models.DateTimeField(_("有效期至"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("审批申请")
@@ -92,6 +100,12 @@ class ApprovalStep(models.Model):
     decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True)
+    # Set when the decider used a colleague's delegated power: the delegator.
+    on_behalf_of = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    # When the step became pending (its deciders were asked), and when tick reminded them.
+    activated_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["order"]
@@ -99,3 +113,71 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}#{self.order}"
+
+
+class Delegation(models.Model):
+    """A person's approval power lent to a named colleague for a date window (inclusive),
+    for every request type or the listed ones. Revocable; never lent by an administrator."""
+
+    delegator = models.ForeignKey("accounts.User", verbose_name=_("委托人"), on_delete=models.PROTECT,
+                                  related_name="delegations_given")
+    delegate = models.ForeignKey("accounts.User", verbose_name=_("受托人"), on_delete=models.PROTECT,
+                                 related_name="delegations_received")
+    request_types = models.JSONField(_("申请类型"), default=list, blank=True)  # empty: all types
+    starts_on = models.DateField(_("起始日期"))
+    ends_on = models.DateField(_("截止日期"))
+    reason = models.TextField(_("委托理由"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("审批委托")
+        ordering = ["-starts_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="delegation_window_order"),
+            models.CheckConstraint(condition=~Q(delegator=models.F("delegate")), name="delegation_not_to_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.delegator_id}→{self.delegate_id} {self.starts_on}…{self.ends_on}"
+
+
+class ProvisionStatus(models.TextChoices):
+    PENDING = "pending", _("审批中")
+    APPROVED = "approved", _("已批准")
+    CLOSED = "closed", _("未获批准")
+
+
+class ExternalProvision(models.Model):
+    """对外提供 (EXT-01): classified material given to foreigners or outside parties, only after
+    the leadership's and the superior secrecy department's approval; the record of what was
+    provided, to whom and why."""
+
+    requester = models.ForeignKey("accounts.User", verbose_name=_("申请人"), on_delete=models.PROTECT,
+                                  related_name="+")
+    unit = models.ForeignKey("accounts.Unit", verbose_name=_("单位"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
+    recipient = models.CharField(_("提供对象（外方单位/人员）"), max_length=200)
+    material = models.TextField(_("拟提供的文件、资料"))
+    level = models.PositiveSmallIntegerField(_("密级"))
+    purpose = models.TextField(_("事由"))
+    status = models.CharField(_("状态"), max_length=10, choices=ProvisionStatus.choices,
+                              default=ProvisionStatus.PENDING)
+    approval = models.ForeignKey(ApprovalRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("对外提供")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"对外提供 #{self.pk}"
+
+    @property
+    def level_label(self) -> str:
+        from baomi.levels import Level
+
+        return Level(self.level).zh

@@ -9,12 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from baomi import inbox as inbox_registry
 from baomi import policy
 from baomi.accounts.models import Role, User
 from baomi.approvals import registry, selectors, services
-from baomi.approvals.forms import DecideForm, RuleForm
-from baomi.approvals.models import Scope
-from baomi.errors import BaomiError
+from baomi.approvals.forms import DecideForm, DelegationForm, ProvisionForm, RuleForm
+from baomi.approvals.models import RoutingRule, Scope
+from baomi.errors import BaomiError, Refused
+from baomi.levels import Level
 
 
 def _user(request: HttpRequest) -> User:
@@ -27,10 +29,14 @@ def _labels() -> dict[str, str]:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """我的待办: every module's items for this person (decisions first, then what they owe,
+    overdue highlighted), and their own requests."""
     user = _user(request)
+    items = inbox_registry.items_for(user)
     mine = selectors.requests_visible_to(user).filter(requester=user)[:100]
     return render(request, "approvals/inbox.html", {
-        "steps": selectors.inbox_for(user), "mine": mine, "labels": _labels(),
+        "decisions": [i for i in items if i.is_decision], "owed": [i for i in items if not i.is_decision],
+        "mine": mine, "labels": _labels(),
     })
 
 
@@ -43,7 +49,7 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         d = form.cleaned_data
         try:
             services.request_decide(actor=user, request=approval, approve=d["decision"] == "approve",
-                                    comment=d["comment"], password=d["password"])
+                                    comment=d["comment"], password=d["password"], otp=d["otp"])
         except BaomiError as exc:
             form.add_error(None, exc.message)
         else:
@@ -51,8 +57,9 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
             return redirect("approvals:detail", request_id=approval.pk)
     step = approval.current_step
     can_decide = step is not None and policy.reason_may_not_decide(user, step) is None
+    on_behalf = policy.approval_step_delegator(user, step) if can_decide and step is not None else None
     return render(request, "approvals/detail.html", {
-        "approval": approval, "form": form if can_decide else None, "labels": _labels(),
+        "approval": approval, "form": form if can_decide else None, "labels": _labels(), "on_behalf": on_behalf,
         "can_withdraw": approval.requester_id == user.pk and approval.status == "pending",
     })
 
@@ -84,9 +91,28 @@ def rules(request: HttpRequest) -> HttpResponse:
             return redirect("approvals:rules")
     return render(request, "approvals/rules.html", {
         "rules": selectors.rules_visible_to(user), "form": form, "labels": _labels(),
-        "defaults": [(t.label, [(Role(r).label, Scope(s).label) for r, s in t.default_steps])
-                     for t in registry.all_types()],
+        "defaults": [(t.label if m is None else f"{t.label}（{Level(m).zh}及以上）",
+                      [(Role(r).label, Scope(s).label) for r, s in t.steps_for(m)])
+                     for t in registry.all_types() for m in t.route_levels()],
+        "effective": _effective_routes(),
     })
+
+
+def _effective_routes() -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    """Per request type, the route a request of each level would take now (stored rules,
+    else the level-dependent default): what to know before editing rules."""
+    levels: list[tuple[int | None, str]] = [(None, _("无密级")), *[(int(lv), lv.zh) for lv in Level]]
+    stored = list(RoutingRule.objects.filter(is_active=True).select_related("scope_unit"))
+    table = []
+    for kind in registry.all_types():
+        rows = []
+        for level, label in levels:
+            steps = services.effective_route(kind, level, rules=stored)
+            rows.append((str(label), [
+                f"{Role(role).label}（{Scope(scope).label}{' · ' + str(unit) if unit else ''}）"
+                for role, scope, unit in steps]))
+        table.append((kind.label, rows))
+    return table
 
 
 @login_required
@@ -102,3 +128,58 @@ def rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
     services.rule_delete(actor=user, rule=rule)
     messages.success(request, _("审批路由已删除"))
     return redirect("approvals:rules")
+
+
+@login_required
+def delegations(request: HttpRequest) -> HttpResponse:
+    """审批委托: the delegations one gave and received; a new one for people with roles."""
+    user = _user(request)
+    if user.admin_role:
+        raise Refused(_("三员分立：管理员不持有审批权，不能委托"))
+    form = DelegationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.delegation_create(actor=user, delegate=d["delegate"], starts_on=d["starts_on"],
+                                       ends_on=d["ends_on"], reason=d["reason"],
+                                       request_types=list(d["request_types"]))
+        except BaomiError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("审批委托已保存"))
+            return redirect("approvals:delegations")
+    return render(request, "approvals/delegations.html", {
+        "delegations": selectors.delegations_visible_to(user), "form": form, "labels": _labels(),
+        "may_delegate": user.role_assignments.exists(),
+    })
+
+
+@login_required
+@require_POST
+def delegation_revoke(request: HttpRequest, delegation_id: int) -> HttpResponse:
+    user = _user(request)
+    services.delegation_revoke(actor=user, delegation=selectors.delegation_for(user, delegation_id))
+    messages.success(request, _("审批委托已撤销"))
+    return redirect("approvals:delegations")
+
+
+@login_required
+def provisions(request: HttpRequest) -> HttpResponse:
+    """对外提供 (EXT-01): ask for approval before giving classified material to an outside party."""
+    user = _user(request)
+    if user.admin_role:
+        raise Refused(_("三员分立：您的角色无权执行此操作"))
+    form = ProvisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            provision = services.provision_request(actor=user, recipient=d["recipient"], material=d["material"],
+                                                   level=d["level"], purpose=d["purpose"])
+        except BaomiError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("对外提供申请已提交"))
+            return redirect("approvals:detail", request_id=provision.approval_id)
+    return render(request, "approvals/provisions.html", {
+        "provisions": selectors.provisions_visible_to(user)[:200], "form": form,
+    })

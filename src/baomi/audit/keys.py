@@ -49,6 +49,16 @@ def signing_key() -> Ed25519PrivateKey:
     return key
 
 
+def named_signing_key(name: str) -> Ed25519PrivateKey:
+    """Another Ed25519 key of this installation, in its own file beside the checkpoint key
+    and kept the same way: one key per purpose (scan-rules bundles sign with their own)."""
+    return _load_private(conf.data_dir() / name)
+
+
+def public_pem(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
 def public_key(path: Path | None = None) -> Ed25519PublicKey:
     """The verifying key: an operator-supplied file, else the one beside the private key."""
     if path is None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from baomi.accounts import selectors as people
 from baomi.accounts.models import User
 from baomi.carriers import selectors, services
-from baomi.carriers.models import Carrier, Copy, DestructionList, Notice
+from baomi.carriers.models import Carrier, Copy, DestructionList, Notice, PrintJob, WasteBatch
 from baomi.classification import selectors as classification_selectors
 
 router = Router(tags=["carriers"])
@@ -82,6 +83,11 @@ class CarrierDetail(CarrierOut):
     need_to_know_units: list[int]
     copies: list[CopyOut]
     decision_id: int | None = None  # the linked 定密 decision, if the reader may see it
+    source_ids: list[int] = []  # only the sources the reader may see
+    derived_ids: list[int] = []
+    excerpt_of_id: int | None = None
+    meeting_name: str = ""
+    brought_by_id: int | None = None
 
 
 class CopyDetail(CopyOut):
@@ -106,6 +112,9 @@ class RegisterIn(Schema):
     return_by: datetime.date | None = None
     note: str = ""
     decision_id: int | None = None  # a 定密 decision the registering person may see (CLASS-02)
+    source_ids: list[int] = []  # carriers this one is derived from (no write-down below their level)
+    meeting_name: str = ""  # direction "meeting" (会议带回, CARRIER-09)
+    brought_by_id: int | None = None
 
 
 class CirculateIn(Schema):
@@ -214,6 +223,11 @@ def _carrier_detail(actor: User, carrier: Carrier) -> CarrierDetail:
         need_to_know_units=sorted(u.pk for u in carrier.need_to_know_units.all()),
         copies=list(selectors.copies_of(actor, carrier)),  # type: ignore[arg-type]  # validated from the ORM
         decision_id=getattr(selectors.decision_of(actor, carrier), "pk", None),
+        source_ids=list(selectors.sources_of(actor, carrier).values_list("pk", flat=True)),
+        derived_ids=list(selectors.derived_from(actor, carrier).values_list("pk", flat=True)),
+        excerpt_of_id=carrier.excerpt_of_id if carrier.excerpt_of_id and selectors.copies_visible_to(actor).filter(
+            pk=carrier.excerpt_of_id).exists() else None,
+        meeting_name=carrier.meeting_name, brought_by_id=carrier.brought_by_id,
     )
 
 
@@ -231,7 +245,8 @@ def list_carriers(request: HttpRequest, q: str = "", level: int | None = None, d
                   limit: int = 50, offset: int = 0) -> CarrierPage:
     qs = selectors.carriers_visible_to(_actor(request), search=q.strip(), level=level, direction=direction)
     limit, offset = max(1, min(limit, 500)), max(0, offset)
-    return CarrierPage(count=qs.count(), items=[CarrierOut.from_orm(c) for c in qs[offset: offset + limit]])
+    return CarrierPage(count=qs.count(), items=[CarrierOut.from_orm(c) for c in selectors.carrier_rows(
+        qs.values_list("pk", flat=True)[offset: offset + limit])])
 
 
 @router.post("", response={201: CarrierDetail}, summary="收文/发文/自制登记（机要员、保密员）")
@@ -246,6 +261,8 @@ def register_carrier(request: HttpRequest, body: RegisterIn) -> Status:
         unit=people.unit_for(actor, body.unit_id) if body.unit_id else None,
         dated_on=body.dated_on, return_by=body.return_by, note=body.note,
         decision=classification_selectors.decision_for(actor, body.decision_id) if body.decision_id else None,
+        sources=[selectors.carrier_for(actor, pk) for pk in body.source_ids], meeting_name=body.meeting_name,
+        brought_by=people.person_for(actor, body.brought_by_id) if body.brought_by_id else None,
     )
     return Status(201, _carrier_detail(actor, selectors.carrier_for(actor, carrier.pk)))
 
@@ -423,12 +440,13 @@ def execute_destruction(request: HttpRequest, list_id: int) -> DestructionList:
             summary="登记簿下载：incoming 收文、outgoing 发文、lending 借阅、destruction 销毁、hand_back 清退"
                     "（format=xlsx 或 pdf，from/to 日期；机要员、保密员）")
 def register_file(request: HttpRequest, slug: str, format: str = "xlsx", date_from: str = "", date_to: str = "",
-                  list_id: int | None = None) -> HttpResponse:
+                  list_id: int | None = None, carrier_id: int | None = None) -> HttpResponse:
     from baomi.carriers import registers
 
     period = registers.parse_period(date_from, date_to)
-    content, content_type, filename = registers.register_export(actor=_actor(request), slug=slug, fmt=format,
-                                                                period=period, list_id=list_id)
+    content, content_type, filename = registers.register_export(
+        actor=_actor(request), slug=slug, fmt=format, period=period, list_id=list_id,
+        carrier_id=carrier_id if slug in registers.PER_CARRIER else None)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -453,8 +471,197 @@ def carrier_labels(request: HttpRequest, carrier_id: int, copies: str = "") -> H
     return response
 
 
+# ---------------------------------------------------------------- 印制, 废页, 摘抄, 年度清理
+
+
+class PrintJobIn(Schema):
+    computer: str  # the 涉密计算机 used (name or number)
+    copies: int
+    proofreader_id: int | None = None
+    note: str = ""
+
+
+class PrintCloseIn(Schema):
+    waste_pages: int = 0
+    waste_description: str = ""
+    drafts_locked: bool  # CARRIER-25: unfinished drafts locked away at day end
+
+
+class PrintJobOut(Schema):
+    id: int
+    number: str
+    carrier_id: int
+    level: int
+    authorised: int
+    first_serial: int
+    last_serial: int
+    computer: str
+    printed_by_id: int
+    proofreader_id: int | None
+    status: str
+    printed_at: datetime.datetime
+    closed_at: datetime.datetime | None
+    drafts_locked: bool
+
+
+class WasteOut(Schema):
+    id: int
+    print_job_id: int
+    level: int
+    pages: int
+    description: str
+    recorded_at: datetime.datetime
+    destroyed_at: datetime.datetime | None
+    destroyed_by_id: int | None
+    witness_id: int | None
+    method: str
+
+
+class WasteDestroyIn(Schema):
+    waste_ids: list[int]
+    witness_id: int
+    method: str
+
+
+class ExcerptIn(Schema):
+    title: str
+    reason: str
+
+
+class CleanupOut(Schema):
+    held: list[CopyOut]
+    past_return: list[CopyOut]
+    hand_back: list[CopyOut]
+    archive: list[CopyOut]
+    destroy: list[CopyOut]
+
+
+@router.get("/print-jobs", response=list[PrintJobOut], summary="印制登记（仅本人可见的载体）")
+def list_print_jobs(request: HttpRequest) -> list[PrintJob]:
+    return list(selectors.print_jobs_visible_to(_actor(request))[:200])
+
+
+@router.post("/{carrier_id}/print-jobs", response={201: PrintJobOut},
+             summary="登记印制（机要员；按核定份数，不得多印自留，CARRIER-22/23）")
+def create_print_job(request: HttpRequest, carrier_id: int, body: PrintJobIn) -> Status:
+    actor = _actor(request)
+    job = services.print_job_create(
+        actor=actor, carrier=selectors.carrier_for(actor, carrier_id), computer=body.computer, copies=body.copies,
+        proofreader=people.person_for(actor, body.proofreader_id) if body.proofreader_id else None, note=body.note)
+    return Status(201, job)
+
+
+@router.get("/print-jobs/{job_id}", response=PrintJobOut, summary="印制单")
+def get_print_job(request: HttpRequest, job_id: int) -> PrintJob:
+    return selectors.print_job_for(_actor(request), job_id)
+
+
+@router.post("/print-jobs/{job_id}/close", response=PrintJobOut,
+             summary="结束印制：登记废页，确认下班前文稿已入柜（CARRIER-21/24/25）")
+def close_print_job(request: HttpRequest, job_id: int, body: PrintCloseIn) -> PrintJob:
+    actor = _actor(request)
+    return services.print_job_close(actor=actor, job=selectors.print_job_for(actor, job_id),
+                                    waste_pages=body.waste_pages, waste_description=body.waste_description,
+                                    drafts_locked=body.drafts_locked)
+
+
+@router.get("/waste", response=list[WasteOut], summary="待销毁废页（机要员）")
+def list_waste(request: HttpRequest) -> list[WasteBatch]:
+    return list(selectors.waste_pending(_actor(request))[:200])
+
+
+@router.post("/waste/destroy", response=list[WasteOut], summary="销毁废页（机要员，监销人在场，CARRIER-24）")
+def destroy_waste(request: HttpRequest, body: WasteDestroyIn) -> list[WasteBatch]:
+    actor = _actor(request)
+    pending = selectors.waste_pending(actor)
+    batches = [pending.filter(pk=pk).first() for pk in body.waste_ids]
+    if any(b is None for b in batches):
+        from baomi.errors import NotFound
+
+        raise NotFound("对象不存在")
+    return services.waste_destroy(actor=actor, batches=[b for b in batches if b is not None],
+                                  witness=people.person_for(actor, body.witness_id), method=body.method)
+
+
+@router.post("/copies/{copy_id}/excerpt-requests", response={201: ApprovalRef},
+             summary="申请摘抄（因工作需要，提交审批；不准为个人摘抄，CARRIER-15）")
+def excerpt_request(request: HttpRequest, copy_id: int, body: ExcerptIn) -> Status:
+    actor = _actor(request)
+    approval = services.copy_excerpt_request(actor=actor, copy=selectors.copy_for(actor, copy_id), title=body.title,
+                                             reason=body.reason)
+    return Status(201, ApprovalRef(approval_id=approval.pk))
+
+
+@router.get("/cleanup", response=CleanupOut, summary="年度清理清单（机要员、保密员，CARRIER-18）")
+def cleanup(request: HttpRequest) -> CleanupOut:
+    from baomi import policy
+
+    actor = _actor(request)
+    policy.require(actor, policy.Perm.KEEP_CARRIERS)
+    lists = selectors.cleanup_for(actor)
+    return CleanupOut(**{k: list(v[:500]) for k, v in lists.items()})  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- importing a paper ledger
+
+
+class LedgerRowOut(Schema):
+    row: int
+    register_no: str
+    doc_number: str
+    title: str
+    mark: str
+    copies: int
+    problems: list[str]
+
+
+class LedgerProblemOut(Schema):
+    row: int
+    message: str
+
+
+class LedgerImportOut(Schema):
+    dry_run: bool
+    header_row: int
+    mapping: dict[str, str]  # field → the header it was read from
+    rows: list[LedgerRowOut]
+    problems: list[LedgerProblemOut]
+    carrier_ids: list[int]
+
+
+@router.post("/ledger-imports", response=LedgerImportOut,
+             summary="导入纸质收文登记簿（xlsx；dry_run=true 只检查不写入；mapping：JSON 字段→列名；机要员、保密员）")
+def ledger_import(request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = True,
+                  mapping: Form[str] = "") -> LedgerImportOut:
+    import json
+
+    from baomi.carriers import ledger_import as ledger
+    from baomi.errors import Invalid
+
+    data = file.read()
+    indexes: dict[str, int] | None = None
+    if mapping.strip():
+        try:
+            names = json.loads(mapping)
+            assert isinstance(names, dict)
+        except (ValueError, AssertionError):
+            raise Invalid("mapping 须为 JSON 对象，例如 {\"title\": \"文件标题\"}") from None
+        sheet = ledger.read_sheet(data)  # the detected mapping, with the caller's fields over it
+        indexes = {**sheet.mapping,
+                   **{key: sheet.headers.index(name) for key, name in names.items() if name in sheet.headers}}
+    result = ledger.ledger_import(actor=_actor(request), data=data, mapping=indexes, dry_run=dry_run,
+                                  filename=file.name or "")
+    return LedgerImportOut(
+        dry_run=result.dry_run, header_row=result.sheet.header_row,
+        mapping={k: result.sheet.headers[i] for k, i in result.sheet.mapping.items()},
+        rows=[LedgerRowOut(row=r.number, register_no=r.register_no or r.values.get("register_no", ""),
+                           doc_number=r.values.get("doc_number", ""), title=r.values.get("title", ""),
+                           mark=r.values.get("mark", ""), copies=r.values.get("copies", 1), problems=r.problems)
+              for r in result.rows],
+        problems=[LedgerProblemOut(**p) for p in result.problems], carrier_ids=[c.pk for c in result.carriers])
+
+
 @router.get("/{carrier_id}", response=CarrierDetail, summary="载体详情")
 def get_carrier(request: HttpRequest, carrier_id: int) -> CarrierDetail:
     actor = _actor(request)
     return _carrier_detail(actor, selectors.carrier_for(actor, carrier_id))
-

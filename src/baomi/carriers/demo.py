@@ -13,6 +13,11 @@ on today, relative to the day the demo is loaded:
 - a destruction list approved and signed by its first witness, waiting for the second;
 - a USB drive registered as 秘密 media; 吴涛 holding a budget document; one 秘密 copy lost
   in the spring (the incident the oversight module records).
+- the minutes of the director's meeting printed on the 机要室's classified computer nine days
+  ago (exactly the five authorised copies), its six waste pages still waiting to be destroyed
+  (past the seven days: 王芳 is reminded); 孙伟 asking to excerpt the 机密 draft (awaiting
+  陈国强); a 机密 report compiled from the draft and the 征求意见稿 (two sources); papers 陈国强
+  brought back from the province's meeting, registered as 会议带回.
 
 Past events are dated in the past by running the services with the clock set back; the
 audit log records them when the demo was loaded, in order, and its chain verifies.
@@ -253,3 +258,30 @@ def load(password: str) -> None:
     # The 绝密 notice is with 陈国强, due back tonight.
     with as_of(morning + datetime.timedelta(minutes=5)):
         services.copy_circulate(actor=wangfang, copy=special["notice"].copies.get(serial=1), reader=chen)
+
+    # ------------------------------------------------------------ printing, excerpts, derived carriers
+    with as_of(ago(9, 9)):
+        minutes = services.carrier_register(
+            actor=wangfang, direction="made", title="委主任办公会议纪要（第12次）", mark="机密★10年", copies=5,
+            storage=StorageClass.SAFE, location="机要室 1 号保险柜", need_to_know_units=[units["leaders"]],
+            doc_number="主任办公会纪要〔12〕")
+    with as_of(ago(9, 10)):
+        job = services.print_job_create(actor=wangfang, carrier=minutes, computer="机要室涉密计算机 JY-01",
+                                        copies=5, proofreader=liumin)
+    with as_of(ago(9, 17, 20)):
+        services.print_job_close(actor=wangfang, job=job, waste_pages=6, waste_description="校样 5 张、错页 1 张",
+                                 drafts_locked=True)
+    with as_of(ago(1, 10)):
+        services.copy_excerpt_request(actor=sunwei, copy=special["draft"].copies.get(serial=2),
+                                      title="国土空间总体规划修编草案主要指标摘录",
+                                      reason="编制规划科年度工作总结需引用主要指标")
+    with as_of(ago(6, 15)):
+        services.carrier_register(
+            actor=wangfang, direction="made", title="规划修编工作情况汇报（汇编）", mark="机密★10年", copies=1,
+            storage=StorageClass.SAFE, location="机要室 1 号保险柜", need_to_know_units=planning,
+            sources=[special["draft"], special["opinion"]])
+    with as_of(ago(2, 16)):
+        services.carrier_register(
+            actor=wangfang, direction="meeting", title="全省发展改革工作会议交流材料", mark="秘密★5年", copies=1,
+            storage=StorageClass.COMBINATION, location="机要室 2 号密码柜", source_unit="省发展改革委",
+            need_to_know_units=[units["leaders"]], meeting_name="全省发展改革工作会议", brought_by=chen)

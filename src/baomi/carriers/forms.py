@@ -45,10 +45,19 @@ class RegisterForm(forms.Form):
     note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     decision = forms.CharField(label=_("定密事项编号"), max_length=20, required=False,
                                help_text=_("如 DM000012；载体密级不得低于该定密事项的密级"))
+    sources = forms.CharField(label=_("来源载体登记号"), max_length=300, required=False,
+                              help_text=_("由其他载体汇编、摘录而成时填写，多个用逗号分隔；密级不得低于来源载体的最高密级"))
+    meeting_name = forms.CharField(label=_("会议名称（会议带回）"), max_length=200, required=False)
+    brought_by = PersonChoice(label=_("带回人（会议带回）"), queryset=User.objects.none(), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["need_to_know_people"].queryset = _people()  # type: ignore[attr-defined]
+        self.fields["brought_by"].queryset = _people()  # type: ignore[attr-defined]
+
+    def clean_sources(self) -> list[str]:
+        raw = str(self.cleaned_data.get("sources") or "")
+        return [part.strip() for part in raw.replace("，", ",").replace("、", ",").split(",") if part.strip()]
 
     def clean_decision(self) -> int | None:
         """The decision's code (DM000012) or id, as an id; visibility is checked by the view."""
@@ -140,3 +149,68 @@ class NeedToKnowForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["people"].queryset = _people()  # type: ignore[attr-defined]
         self.fields["units"].queryset = Unit.objects.order_by("sort_order", "id")  # type: ignore[attr-defined]
+
+
+class ExcerptForm(forms.Form):
+    """摘抄 (CARRIER-15): for work only, by approval; the excerpt is registered as a carrier."""
+
+    title = forms.CharField(label=_("摘抄件标题（摘抄内容）"), max_length=300)
+    reason = forms.CharField(label=_("摘抄事由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PrintJobForm(forms.Form):
+    """印制 (CARRIER-22, -23): which carrier, on which 涉密计算机, how many copies."""
+
+    carrier = forms.ModelChoiceField(label=_("载体"), queryset=User.objects.none())
+    computer = forms.CharField(label=_("涉密计算机（名称或编号）"), max_length=100)
+    copies = forms.IntegerField(label=_("本次印制份数"), min_value=1, max_value=999, initial=1)
+    proofreader = PersonChoice(label=_("校对、装订经办人"), queryset=User.objects.none(), required=False)
+    note = forms.CharField(label=_("说明"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, carriers: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if carriers is not None:
+            self.fields["carrier"].queryset = carriers  # type: ignore[attr-defined]
+            self.fields["carrier"].label_from_instance = (  # type: ignore[attr-defined]
+                lambda c: f"{c.register_no} {c.marking} {c.title}")
+        self.fields["proofreader"].queryset = _people()  # type: ignore[attr-defined]
+
+
+class PrintCloseForm(forms.Form):
+    """结束印制: waste pages (CARRIER-21, -24) and the end-of-day checklist (CARRIER-25)."""
+
+    waste_pages = forms.IntegerField(label=_("废页张数"), min_value=0, initial=0)
+    waste_description = forms.CharField(label=_("废页说明"), max_length=300, required=False)
+    drafts_locked = forms.BooleanField(label=_("下班前未打印完的文稿已入柜保管"), required=False)
+
+
+class WasteDestroyForm(forms.Form):
+    """废页定时销毁 (CARRIER-24), in front of a witness."""
+
+    batches = forms.ModelMultipleChoiceField(label=_("待销毁废页"), queryset=User.objects.none(),
+                                             widget=forms.CheckboxSelectMultiple)
+    method = forms.ChoiceField(label=_("销毁方式"), choices=DestructionMethod.choices)
+    witness = PersonChoice(label=_("监销人"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, batches: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if batches is not None:
+            self.fields["batches"].queryset = batches  # type: ignore[attr-defined]
+            self.fields["batches"].label_from_instance = (  # type: ignore[attr-defined]
+                lambda b: f"{b.print_job.number} {b.print_job.carrier.register_no} {b.pages} 张：{b.description}")
+        self.fields["witness"].queryset = _people()  # type: ignore[attr-defined]
+
+
+class CleanupForm(forms.Form):
+    """年度清理 (CARRIER-18): the selected copies go to 清退, 归档 or a destruction list."""
+
+    action = forms.ChoiceField(label=_("操作"), choices=[("hand_back", _("清退")), ("archive", _("归档")),
+                                                        ("destroy", _("列入销毁清单"))])
+    copies = forms.TypedMultipleChoiceField(label=_("载体份"), coerce=int, choices=[])
+    location = forms.CharField(label=_("档案存放位置（归档）"), max_length=100, required=False)
+    storage = forms.ChoiceField(label=_("存放设施（归档）"), choices=StorageClass.choices, initial=StorageClass.SAFE,
+                                required=False)
+
+    def __init__(self, *args: Any, copy_ids: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["copies"].choices = [(pk, str(pk)) for pk in copy_ids]  # type: ignore[attr-defined]

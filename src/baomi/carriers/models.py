@@ -42,6 +42,8 @@ class Direction(models.TextChoices):
     INCOMING = "incoming", _("收文")
     OUTGOING = "outgoing", _("发文")
     MADE = "made", _("本单位制作")
+    # CARRIER-09: brought back from a meeting by a leader or staff member, handed to the 机要员.
+    MEETING = "meeting", _("会议带回")
 
 
 # The 定密 module's secret types; a carrier's type follows from its mark, so only the two
@@ -77,6 +79,16 @@ class Carrier(models.Model):
     created_by = models.ForeignKey("accounts.User", verbose_name=_("登记人"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Derived from other carriers (汇编, 摘抄): at least their highest level (no write-down).
+    sources = models.ManyToManyField("self", verbose_name=_("来源载体"), symmetrical=False, blank=True,
+                                     related_name="derived")
+    # 摘抄件 (CARRIER-15): the copy it was excerpted from, by approval.
+    excerpt_of = models.ForeignKey("Copy", verbose_name=_("摘抄自"), null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="excerpts")
+    # 会议带回 (CARRIER-09): the meeting and the person who brought it back.
+    meeting_name = models.CharField(_("会议名称"), max_length=200, blank=True)
+    brought_by = models.ForeignKey("accounts.User", verbose_name=_("带回人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("涉密载体")
@@ -84,7 +96,7 @@ class Carrier(models.Model):
         ordering = ["-registered_on", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=5), name="carrier_level_marked"),
-            models.CheckConstraint(condition=Q(direction__in=["incoming", "outgoing", "made"]),
+            models.CheckConstraint(condition=Q(direction__in=["incoming", "outgoing", "made", "meeting"]),
                                    name="carrier_direction_valid"),
             # State secrets are 秘密 and above; below that, work secrets (DESIGN "Core concepts").
             models.CheckConstraint(
@@ -92,7 +104,12 @@ class Carrier(models.Model):
                 name="carrier_secret_type_matches_level",
             ),
         ]
-        indexes = [models.Index(fields=["level", "-registered_on"], name="carrier_level_idx")]
+        indexes = [
+            models.Index(fields=["level", "-registered_on"], name="carrier_level_idx"),
+            # The list's order: the first page walks this index, reading only the index (level
+            # included) to keep what the reader may see, and stops (benchmarks/carriers.py).
+            models.Index(fields=["-registered_on", "-id", "level"], name="carrier_order_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.register_no
@@ -196,6 +213,8 @@ class MovementKind(models.TextChoices):
     ARCHIVE = "archive", _("归档")
     DESTROY = "destroy", _("销毁")
     LOSE = "lose", _("丢失")
+    PRINT = "print", _("印制")
+    EXCERPT = "excerpt", _("摘抄")
 
 
 # Movements that hand a copy out of the register to a person (ended by a RETURN).
@@ -358,3 +377,93 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+# ---------------------------------------------------------------- 印制 (printing, CARRIER-21..25)
+
+
+class PrintJobStatus(models.TextChoices):
+    OPEN = "open", _("印制中")
+    CLOSED = "closed", _("已结束")
+
+
+class PrintJob(models.Model):
+    """One printing of a carrier made here: by a designated person on a named 涉密计算机
+    (CARRIER-22), exactly the authorised number of copies, each numbered (CARRIER-23); on
+    closing, the waste pages and the end-of-day checklist (CARRIER-21, -24, -25)."""
+
+    number = models.CharField(_("印制单号"), max_length=30, unique=True)
+    carrier = models.ForeignKey(Carrier, verbose_name=_("载体"), on_delete=models.PROTECT, related_name="print_jobs")
+    level = models.PositiveSmallIntegerField(_("密级"), choices=LEVEL_CHOICES)  # the carrier's, for SQL filters
+    authorised = models.PositiveIntegerField(_("核定份数"))
+    first_serial = models.PositiveIntegerField(_("起始份号"))
+    last_serial = models.PositiveIntegerField(_("截止份号"))
+    computer = models.CharField(_("涉密计算机"), max_length=100)
+    printed_by = models.ForeignKey("accounts.User", verbose_name=_("打印人"), on_delete=models.PROTECT,
+                                   related_name="+")
+    proofreader = models.ForeignKey("accounts.User", verbose_name=_("校对、装订经办人"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=8, choices=PrintJobStatus.choices, default=PrintJobStatus.OPEN)
+    printed_at = models.DateTimeField(_("印制时间"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    closed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # CARRIER-25: 下班前未打印完的文稿已入柜 — confirmed on closing.
+    drafts_locked = models.BooleanField(_("下班前文稿已入柜"), default=False)
+
+    class Meta:
+        verbose_name = _("印制登记")
+        verbose_name_plural = _("印制登记")
+        ordering = ["-printed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(first_serial__gte=1) & Q(last_serial__gte=models.F("first_serial")),
+                                   name="printjob_serials_ordered"),
+            # CARRIER-23: never more than the authorised number (不得多印自留).
+            models.CheckConstraint(condition=Q(last_serial__lt=models.F("first_serial") + models.F("authorised")),
+                                   name="printjob_no_extra_copies"),
+            models.CheckConstraint(condition=~Q(status="closed") | Q(closed_at__isnull=False, drafts_locked=True),
+                                   name="printjob_closed_with_checklist"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def copies_printed(self) -> int:
+        return self.last_serial - self.first_serial + 1
+
+
+class WasteBatch(models.Model):
+    """废页 from one print job, kept safe until destroyed at set times, in front of a witness
+    (CARRIER-24); the 待销毁废页 queue is the batches not yet destroyed."""
+
+    print_job = models.ForeignKey(PrintJob, verbose_name=_("印制单"), on_delete=models.PROTECT,
+                                  related_name="waste")
+    level = models.PositiveSmallIntegerField(_("密级"), choices=LEVEL_CHOICES)
+    pages = models.PositiveIntegerField(_("废页张数"))
+    description = models.CharField(_("废页说明"), max_length=300)
+    recorded_at = models.DateTimeField(_("登记时间"))
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    destroyed_at = models.DateTimeField(_("销毁时间"), null=True, blank=True)
+    destroyed_by = models.ForeignKey("accounts.User", verbose_name=_("销毁人"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    witness = models.ForeignKey("accounts.User", verbose_name=_("监销人"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(_("销毁方式"), max_length=12, choices=DestructionMethod.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("废页")
+        verbose_name_plural = _("废页")
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(pages__gte=1), name="waste_pages_positive"),
+            models.CheckConstraint(
+                condition=Q(destroyed_at__isnull=True)
+                | (Q(destroyed_by__isnull=False, witness__isnull=False) & ~Q(witness=models.F("destroyed_by"))),
+                name="waste_destroyed_with_witness",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.print_job_id}/{self.pk}"

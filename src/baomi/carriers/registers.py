@@ -1,5 +1,6 @@
 """The carrier registers as xlsx and printable PDF (A4 landscape, the built-in Chinese CID font):
-收文登记簿, 发文登记簿, 借阅登记簿, 销毁清单 and 清退清单 (CARRIER-01, -10, -16, -20).
+收文登记簿, 发文登记簿, 借阅登记簿, 销毁清单, 清退清单, 传阅单 and 复制登记簿 (CARRIER-01, -08, -09,
+-10, -13, -16, -20).
 
 Rows come only from the selectors, so a register holds exactly what its reader may see: a
 carrier outside the reader's view is absent, and its title never printed. Every export is
@@ -89,14 +90,18 @@ def _date_range(qs: QuerySet[Any], field: str, period: Period) -> QuerySet[Any]:
 
 
 def incoming_rows(reader: User, period: Period) -> list[list[str]]:
-    carriers = _date_range(selectors.carriers_visible_to(reader, direction=Direction.INCOMING), "registered_on",
-                           period).order_by("registered_on", "id")
+    """收文, and documents brought back from meetings (会议带回, CARRIER-09: the meeting and the
+    person who brought it back in the last column)."""
+    carriers = _date_range(selectors.carriers_visible_to(reader).filter(
+        direction__in=[Direction.INCOMING, Direction.MEETING]), "registered_on", period).select_related(
+        "brought_by").order_by("registered_on", "id")
     rows = []
     for c in carriers:
         serials = sorted(selectors.copies_of(reader, c).values_list("serial", flat=True))
         numbers = f"{serials[0]:06d}—{serials[-1]:06d}" if serials else ""
+        meeting = f"{c.meeting_name}（{_person(c.brought_by)}带回）" if c.direction == Direction.MEETING else ""
         rows.append([c.register_no, _day(c.registered_on), c.source_unit, c.doc_number, c.title, c.marking,
-                     str(len(serials)), numbers, _day(c.return_by), _person(c.created_by)])
+                     str(len(serials)), numbers, _day(c.return_by), _person(c.created_by), meeting])
     return rows
 
 
@@ -149,6 +154,44 @@ def hand_back_rows(reader: User, period: Period) -> list[list[str]]:
              _person(c.custodian)] for c in copies]
 
 
+def _of_carrier(moves: QuerySet[Movement], carrier_id: int | None) -> QuerySet[Movement]:
+    return moves if carrier_id is None else moves.filter(copy__carrier_id=carrier_id)
+
+
+def circulation_rows(reader: User, period: Period, *, carrier_id: int | None = None) -> list[list[str]]:
+    """传阅单 (CARRIER-08): every hand-out for reading, with the reader, the 事由, the times out,
+    signed for and back, and the 机要员 who handed it out; per carrier with `carrier_id`."""
+    signed = (Movement.objects.filter(copy_id=OuterRef("copy_id"), kind=MovementKind.ACKNOWLEDGE,
+                                      at__gte=OuterRef("at")).order_by("at", "id").values("at")[:1])
+    returned = (Movement.objects.filter(copy_id=OuterRef("copy_id"), kind=MovementKind.RETURN, at__gte=OuterRef("at"))
+                .order_by("at", "id").values("at")[:1])
+    moves = _of_carrier(_date_range(_movements(reader, MovementKind.CIRCULATE), "at__date", period), carrier_id)
+    moves = moves.annotate(signed_at=Subquery(signed), returned_at=Subquery(returned))
+    return [[m.copy.carrier.register_no, m.copy.number, m.copy.carrier.title, m.copy.carrier.marking,
+             _person(m.to_person), m.note, _local(m.at), _local(m.signed_at), _local(m.due_at), _local(m.returned_at),
+             _person(m.actor)] for m in moves]
+
+
+def copying_rows(reader: User, period: Period, *, carrier_id: int | None = None) -> list[list[str]]:
+    """复制登记簿 (CARRIER-13, -14, -15): each copy made by approval and each excerpt
+    registered from a copy — when, what from, the new 份号 or 摘抄件, who, which approval."""
+    moves = _of_carrier(_date_range(_movements(reader, MovementKind.REPRODUCE, MovementKind.EXCERPT), "at__date",
+                                    period), carrier_id).select_related("copy__origin", "copy__carrier__excerpt_of")
+    rows = []
+    for m in moves:
+        if m.kind == MovementKind.EXCERPT:
+            source = m.copy.carrier.excerpt_of
+            made = f"{m.copy.carrier.register_no} 第{m.copy.number}份"
+            # The source is named by register number and 份号 only (the reader may see the excerpt).
+            origin = f"{source.carrier.register_no} 第{source.number}份" if source else ""
+        else:
+            made = f"{m.copy.carrier.register_no} 第{m.copy.number}份"
+            origin = f"{m.copy.carrier.register_no} 第{m.copy.origin.number}份" if m.copy.origin else ""
+        rows.append([_local(m.at), m.get_kind_display(), origin, made, m.copy.carrier.title, m.copy.carrier.marking,
+                     _person(m.to_person), _person(m.actor), str(m.approval_id or "")])
+    return rows
+
+
 @dataclass(frozen=True)
 class Register:
     slug: str
@@ -161,8 +204,9 @@ class Register:
 REGISTERS: dict[str, Register] = {
     r.slug: r for r in (
         Register("incoming", "收文登记簿",
-                 ["登记号", "收文日期", "来文单位", "文号", "标题", "密级标志", "份数", "份号", "清退期限", "登记人"],
-                 [24, 20, 32, 32, 62, 22, 12, 30, 20, 18], incoming_rows),
+                 ["登记号", "收文日期", "来文单位", "文号", "标题", "密级标志", "份数", "份号", "清退期限", "登记人",
+                  "会议带回"],
+                 [24, 20, 30, 30, 56, 22, 12, 30, 20, 18, 30], incoming_rows),
         Register("outgoing", "发文登记簿",
                  ["发出时间", "登记号", "份号", "文号", "标题", "密级标志", "发往单位", "传递方式", "递送人", "经办人"],
                  [26, 24, 14, 30, 60, 22, 32, 34, 18, 18], outgoing_rows),
@@ -177,8 +221,17 @@ REGISTERS: dict[str, Register] = {
         Register("hand_back", "清退清单",
                  ["登记号", "份号", "来文单位", "文号", "标题", "密级标志", "清退期限", "存放位置", "状态", "责任人"],
                  [24, 14, 32, 30, 62, 22, 20, 30, 16, 18], hand_back_rows),
+        Register("circulation", "传阅单",
+                 ["登记号", "份号", "标题", "密级标志", "阅件人", "事由", "送阅时间", "签收时间", "应还时间",
+                  "退回时间", "送阅人"],
+                 [24, 14, 56, 22, 18, 30, 26, 26, 26, 26, 18], circulation_rows),
+        Register("copying", "复制登记簿",
+                 ["时间", "事项", "原件", "复制件/摘抄件", "标题", "密级标志", "保管人", "经办人", "审批单"],
+                 [26, 14, 34, 34, 62, 22, 18, 18, 16], copying_rows),
     )
 }
+# Registers that can be narrowed to one carrier (?carrier=<id>): a carrier's 传阅单.
+PER_CARRIER = ("circulation", "copying")
 
 
 def register_for(slug: str) -> Register:
@@ -256,8 +309,30 @@ def _root_unit_name(actor: User) -> str:
     return chain[-1].name if chain else actor.unit.name
 
 
+def register_rows(*, actor: User, slug: str, period: Period | None = None, list_id: int | None = None,
+                  carrier_id: int | None = None) -> tuple[Register, list[list[str]]]:
+    """A register's rows for the page (keepers only, like the downloads); a carrier filter the
+    reader may not see is "not found"."""
+    period = period or Period()
+    policy.require(actor, policy.Perm.KEEP_CARRIERS)
+    register = register_for(slug)
+    return register, _rows(actor, register, period, list_id=list_id, carrier_id=carrier_id)
+
+
+def _rows(actor: User, register: Register, period: Period, *, list_id: int | None,
+          carrier_id: int | None) -> list[list[str]]:
+    if register.slug == "destruction":
+        return destruction_rows(actor, period, list_id=list_id)
+    if register.slug in PER_CARRIER:
+        if carrier_id is not None:
+            selectors.carrier_for(actor, carrier_id)  # NotFound when hidden
+        rows: list[list[str]] = register.rows(actor, period, carrier_id=carrier_id)
+        return rows
+    return register.rows(actor, period)
+
+
 def register_export(*, actor: User, slug: str, fmt: str, period: Period | None = None,
-                    list_id: int | None = None) -> tuple[bytes, str, str]:
+                    list_id: int | None = None, carrier_id: int | None = None) -> tuple[bytes, str, str]:
     """One register of what `actor` may see, as xlsx or PDF: (content, content type, file name).
     Keepers only (the registers are theirs, CARRIER-03); the export is recorded without titles."""
     period = period or Period()
@@ -266,8 +341,7 @@ def register_export(*, actor: User, slug: str, fmt: str, period: Period | None =
         register = register_for(slug)
         if fmt not in FORMATS:
             raise Invalid(_("未知格式"))
-        rows = (destruction_rows(actor, period, list_id=list_id) if slug == "destruction"
-                else register.rows(actor, period))
+        rows = _rows(actor, register, period, list_id=list_id, carrier_id=carrier_id)
         if fmt == "xlsx":
             content, content_type = register_xlsx(register, rows, period=period), XLSX_TYPE
         else:
@@ -278,6 +352,8 @@ def register_export(*, actor: User, slug: str, fmt: str, period: Period | None =
                                    "from": _day(period.start), "to": _day(period.end)}
         if list_id is not None:
             details["destruction_list"] = list_id
+        if carrier_id is not None:
+            details["carrier"] = carrier_id
         record(actor=actor, action="carriers.register.export", object_type="carrier_register", object_id=slug,
                summary=f"导出{register.heading}（{fmt}，{len(rows)} 条，{period.text()}）", details=details)
     return content, content_type, f"{slug.replace('_', '-')}-register-{timezone.localdate().isoformat()}.{fmt}"

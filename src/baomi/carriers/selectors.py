@@ -5,6 +5,7 @@ absent from every list and count and "not found" in every detail."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -14,6 +15,7 @@ from baomi import policy
 from baomi.accounts.models import User
 from baomi.carriers.models import (
     HELD_STATUSES,
+    ISSUE_KINDS,
     OUT_STATUSES,
     SHELVED_STATUSES,
     Carrier,
@@ -21,7 +23,10 @@ from baomi.carriers.models import (
     DestructionList,
     Direction,
     Movement,
+    MovementKind,
     Notice,
+    PrintJob,
+    WasteBatch,
 )
 from baomi.classification.models import Decision
 from baomi.errors import NotFound
@@ -43,8 +48,28 @@ def carriers_visible_to(
         qs = qs.filter(level=level)
     if direction:
         qs = qs.filter(direction=direction)
-    return qs.select_related("unit", "created_by").annotate(copy_count=Count("copies")).order_by(
-        "-registered_on", "-id")
+    return qs.select_related("unit", "created_by").order_by("-registered_on", "-id")
+
+
+def carrier_rows(ids: Iterable[int]) -> list[Carrier]:
+    """The carriers of a page of ids (from a list query's `values_list("pk")`), in that order,
+    with their copy counts. Picking the page as ids lets the database answer from the order
+    index alone; the rows are then read for these few ids only."""
+    order = list(ids)
+    found = Carrier.objects.select_related("unit", "created_by").in_bulk(order)
+    return with_copy_counts(found[pk] for pk in order if pk in found)
+
+
+def with_copy_counts(carriers: Iterable[Carrier]) -> list[Carrier]:
+    """Set `copy_count` on a page of carriers with one grouped query. (Annotating the list
+    query instead makes the database count the copies of every visible carrier before it
+    can pick the page.)"""
+    page = list(carriers)
+    counts = dict(Copy.objects.filter(carrier_id__in=[c.pk for c in page]).values("carrier_id")
+                  .annotate(n=Count("id")).values_list("carrier_id", "n"))
+    for carrier in page:
+        carrier.copy_count = counts.get(carrier.pk, 0)  # type: ignore[attr-defined]
+    return page
 
 
 def carrier_for(reader: User, carrier_id: int) -> Carrier:
@@ -52,6 +77,14 @@ def carrier_for(reader: User, carrier_id: int) -> Carrier:
     found = (Carrier.objects.filter(policy.carriers_visible_to(reader), pk=carrier_id)
              .select_related("unit", "created_by").prefetch_related("need_to_know_people", "need_to_know_units")
              .first())
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def carrier_by_register_no(reader: User, register_no: str) -> Carrier:
+    """A carrier named by its register number, or NotFound (also when hidden)."""
+    found = Carrier.objects.filter(policy.carriers_visible_to(reader), register_no=register_no.strip()).first()
     if found is None:
         raise _not_found()
     return found
@@ -149,3 +182,79 @@ def readers_for(reader: User, carrier: Carrier) -> QuerySet[User]:
     cleared = [c for c in range(4) if Clearance(c).may_know(carrier.level_enum)]
     return (User.objects.filter(named, is_active=True, admin_role="", clearance__in=cleared)
             .select_related("unit").order_by("unit__sort_order", "id"))
+
+
+# ---------------------------------------------------------------- sources, printing, clean-up, 我的待办
+
+
+def sources_of(reader: User, carrier: Carrier) -> QuerySet[Carrier]:
+    """The carriers this one was derived from that the reader may see; the others are neither
+    listed nor counted."""
+    return (Carrier.objects.filter(policy.carriers_visible_to(reader), derived=carrier)
+            .order_by("registered_on", "id"))
+
+
+def derived_from(reader: User, carrier: Carrier) -> QuerySet[Carrier]:
+    """Carriers derived from this one (汇编, 摘抄件) that the reader may see."""
+    return (Carrier.objects.filter(policy.carriers_visible_to(reader), sources=carrier)
+            .order_by("registered_on", "id"))
+
+
+def print_jobs_visible_to(reader: User) -> QuerySet[PrintJob]:
+    """Print jobs of carriers the reader may see."""
+    return (PrintJob.objects.filter(carrier__in=Carrier.objects.filter(policy.carriers_visible_to(reader)))
+            .select_related("carrier", "printed_by", "proofreader", "closed_by").order_by("-printed_at", "-id"))
+
+
+def print_job_for(reader: User, job_id: int) -> PrintJob:
+    found = print_jobs_visible_to(reader).filter(pk=job_id).first()
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def waste_pending(reader: User) -> QuerySet[WasteBatch]:
+    """待销毁废页: for the keepers, waste pages of print jobs they may see, not yet destroyed."""
+    if not policy.is_carrier_keeper(reader):
+        return WasteBatch.objects.none()
+    return (WasteBatch.objects.filter(destroyed_at__isnull=True,
+                                      print_job__in=print_jobs_visible_to(reader).values("pk"))
+            .select_related("print_job__carrier", "recorded_by").order_by("recorded_at", "pk"))
+
+
+def copies_to_acknowledge(person: User) -> QuerySet[Copy]:
+    """Copies out to this person whose latest hand-over they have not signed for yet."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    issue = Movement.objects.filter(copy=OuterRef("pk"), kind__in=ISSUE_KINDS).order_by(
+        "-at", "-id").values("pk")[:1]
+    signed = Movement.objects.filter(copy=OuterRef("pk"), kind=MovementKind.ACKNOWLEDGE,
+                                     pk__gt=OuterRef("issue_id"))
+    return (Copy.objects.filter(custodian=person, status__in=OUT_STATUSES)
+            .annotate(issue_id=Subquery(issue)).filter(~Exists(signed))
+            .select_related("carrier").order_by("due_at", "pk"))
+
+
+def cleanup_for(reader: User, *, today: datetime.date | None = None) -> dict[str, QuerySet[Copy]]:
+    """年度清理 (CARRIER-18): for a keeper, the copies to go through at year end — held by
+    individuals, past their 清退 deadline, incoming ones to hand back, made ones to archive,
+    and old ones that may be listed for destruction (not already on an open list)."""
+    today = today or timezone.localdate()
+    if not policy.is_carrier_keeper(reader):
+        empty = Copy.objects.none()
+        return {"held": empty, "past_return": empty, "hand_back": empty, "archive": empty, "destroy": empty}
+    mine = copies_visible_to(reader)
+    shelved = mine.filter(status__in=SHELVED_STATUSES)
+    incoming = shelved.filter(carrier__direction=Direction.INCOMING)
+    open_lists = Q(destruction_lists__status__in=["pending", "approved"])
+    year_ago = today - datetime.timedelta(days=365)
+    return {
+        "held": mine.filter(status__in=OUT_STATUSES).order_by("due_at", "pk"),
+        "past_return": incoming.filter(carrier__return_by__lt=today).order_by("carrier__return_by", "pk"),
+        "hand_back": incoming.exclude(carrier__return_by__lt=today).order_by("carrier__registered_on", "pk"),
+        "archive": mine.filter(status="in_custody").exclude(carrier__direction=Direction.INCOMING)
+        .filter(carrier__registered_on__lte=today - datetime.timedelta(days=90))
+        .order_by("carrier__registered_on", "pk"),
+        "destroy": shelved.filter(carrier__registered_on__lte=year_ago).exclude(
+            pk__in=Copy.objects.filter(open_lists).values("pk")).order_by("carrier__registered_on", "pk"),
+    }

@@ -49,8 +49,11 @@ from baomi.carriers.models import (
     MovementKind,
     Notice,
     NoticeKind,
+    PrintJob,
+    PrintJobStatus,
     SecretType,
     StorageClass,
+    WasteBatch,
 )
 from baomi.classification.models import Decision, DecisionStatus, Review, ReviewOutcome
 from baomi.errors import Conflict, Invalid, NotFound, Refused
@@ -66,8 +69,9 @@ REPRODUCE = "carriers.reproduce"
 DESTROY = "carriers.destroy"
 TAKE_OUT = "carriers.take_out"
 NEED_TO_KNOW = "carriers.need_to_know"
+EXCERPT = "carriers.excerpt"
 
-_PREFIX = {Direction.INCOMING: "收", Direction.OUTGOING: "发", Direction.MADE: "制"}
+_PREFIX = {Direction.INCOMING: "收", Direction.OUTGOING: "发", Direction.MADE: "制", Direction.MEETING: "会"}
 
 
 # ---------------------------------------------------------------- helpers
@@ -221,13 +225,30 @@ def carrier_register(
     return_by: datetime.date | None = None,
     note: str = "",
     decision: Decision | None = None,
+    register_no: str = "",
+    registered_on: datetime.date | None = None,
+    custodian: User | None = None,
+    first_serial: int = 1,
+    sources: Sequence[Carrier] = (),
+    meeting_name: str = "",
+    brought_by: User | None = None,
 ) -> Carrier:
     """收文登记 / 发文登记 / 自制登记 (CARRIER-01): the carrier, its numbered copies 000001…,
     each signed for by the registering 机要员, who becomes their custodian.
 
+    Taking over a paper ledger (`ledger_import`): `register_no`, `registered_on` and the copies'
+    first 份号 keep the ledger's own; `custodian` names the keeper who signs for the copies
+    (another keeper allowed to keep this carrier; default the registering person).
+
     `decision` links the carrier to a 定密 decision the registering person may see (CLASS-02):
     the carrier's level may not be below the decision's; the link is stored on the decision
-    (`carrier_type`/`carrier_id`)."""
+    (`carrier_type`/`carrier_id`).
+
+    `sources`: the carriers this one is derived from (汇编, 摘抄), each visible to the
+    registering person; the carrier's level may not be below the highest of theirs (no
+    write-down). 会议带回 (CARRIER-09): `meeting_name` and `brought_by` (the person who
+    brought it back) are required; it is then kept and lent like any other carrier."""
+    meeting_name = meeting_name.strip()
     title, doc_number, source_unit, destination_unit = (
         title.strip(), doc_number.strip(), source_unit.strip(), destination_unit.strip())
     unit = unit or actor.unit
@@ -251,6 +272,13 @@ def carrier_register(
             raise Invalid(_("收文须填写来文单位"))
         if direction == Direction.OUTGOING and not destination_unit:
             raise Invalid(_("发文须填写发往单位"))
+        if direction == Direction.MEETING:
+            if not meeting_name:
+                raise Invalid(_("会议带回的文件须填写会议名称"))
+            if brought_by is None or not brought_by.is_active or brought_by.admin_role:
+                raise Invalid(_("会议带回的文件须填写带回人"))
+        elif meeting_name or brought_by is not None:
+            raise Invalid(_("只有会议带回的文件才填写会议名称和带回人"))
         if return_by is not None and direction != Direction.INCOMING:
             raise Invalid(_("只有收文才有清退期限"))
         _require_storage(level, storage)
@@ -263,28 +291,53 @@ def carrier_register(
                               % {"name": person.full_name or person.username, "level": Level(level).zh})
         if decision is not None:
             decision = _check_decision_link(actor, decision, level)
+        source_list = _check_sources(actor, sources, level)
+        keeper = custodian or actor
+        if keeper.pk != actor.pk:
+            refusal = policy.reason_may_keep_carrier(keeper, level, unit.pk)
+            if refusal:
+                raise Refused(_("责任人 %(name)s 不能保管该载体：%(reason)s")
+                              % {"name": keeper.full_name or keeper.username, "reason": refusal})
+        if not 1 <= first_serial <= 999999 - copies + 1:
+            raise Invalid(_("份号须在 000001 到 999999 之间"))
         now = timezone.now()
         today = timezone.localdate(now)
-        number = _next_number(f"{direction}-{today.year}")
+        if registered_on is not None and registered_on > today:
+            raise Invalid(_("登记日期不能晚于今天"))
+        register_no = register_no.strip()
+        if register_no:
+            if len(register_no) > 30:
+                raise Invalid(_("登记号不能超过 30 个字符"))
+            if Carrier.objects.filter(register_no=register_no).exists():
+                raise Conflict(_("登记号 %(no)s 已被使用") % {"no": register_no})
+        else:
+            while True:  # skip numbers taken by a ledger imported with its own numbers
+                number = _next_number(f"{direction}-{today.year}")
+                register_no = f"{_PREFIX[Direction(direction)]}{today.year}-{number:04d}"
+                if not Carrier.objects.filter(register_no=register_no).exists():
+                    break
         carrier = Carrier.objects.create(
-            register_no=f"{_PREFIX[Direction(direction)]}{today.year}-{number:04d}", direction=direction, kind=kind,
+            register_no=register_no, direction=direction, kind=kind,
             title=title[:300], doc_number=doc_number[:100], source_unit=source_unit[:200],
             destination_unit=destination_unit[:200], level=level, marking=str(parsed),
             period_stated=parsed.period_stated or not parsed.is_state_secret,
             secret_type=SecretType.STATE if parsed.is_state_secret else SecretType.WORK, unit=unit,
-            dated_on=dated_on, registered_on=today, return_by=return_by, note=note.strip(), created_by=actor,
+            dated_on=dated_on, registered_on=registered_on or today, return_by=return_by, note=note.strip(),
+            created_by=actor,
+            meeting_name=meeting_name[:200], brought_by=brought_by if direction == Direction.MEETING else None,
         )
+        carrier.sources.set(source_list)
         carrier.need_to_know_people.set(need_to_know_people)
         carrier.need_to_know_units.set(need_to_know_units)
         made = Copy.objects.bulk_create([
-            Copy(carrier=carrier, serial=serial, level=level, custodian=actor, location=location.strip()[:100],
+            Copy(carrier=carrier, serial=serial, level=level, custodian=keeper, location=location.strip()[:100],
                  storage=storage, status=CopyStatus.IN_CUSTODY)
-            for serial in range(1, copies + 1)
+            for serial in range(first_serial, first_serial + copies)
         ])
         if any(c.pk is None for c in made):  # databases that do not return ids from bulk inserts
             made = list(carrier.copies.order_by("serial"))
         Movement.objects.bulk_create([
-            Movement(copy=c, kind=MovementKind.REGISTER, actor=actor, to_person=actor, status_before="",
+            Movement(copy=c, kind=MovementKind.REGISTER, actor=actor, to_person=keeper, status_before="",
                      status_after=CopyStatus.IN_CUSTODY, at=now,
                      to_unit="", note=_("%(dir)s登记，签收") % {"dir": Direction(direction).label})
             for c in made
@@ -298,10 +351,31 @@ def carrier_register(
         record(actor=actor, action="carrier.register", obj=carrier,
                summary=f"{Direction(direction).label}登记 {carrier.register_no}（{carrier.marking}，{copies} 份）",
                details={"direction": direction, "kind": kind, "doc_number": doc_number, "copies": copies,
-                        "unit": unit.pk, "need_to_know_people": [p.pk for p in need_to_know_people],
+                        "unit": unit.pk, "custodian": keeper.pk,
+                        "need_to_know_people": [p.pk for p in need_to_know_people],
                         "need_to_know_units": [u.pk for u in need_to_know_units],
-                        "decision": decision.pk if decision is not None else None})
+                        "decision": decision.pk if decision is not None else None,
+                        "sources": [c.pk for c in source_list],
+                        "brought_by": brought_by.pk if brought_by is not None else None})
     return carrier
+
+
+def _check_sources(actor: User, sources: Sequence[Carrier], level: int) -> list[Carrier]:
+    """The carriers a new one is derived from: visible to the registering person (else "not
+    found"), and none above the new carrier's level (no write-down; the refusal names only
+    register numbers and marks)."""
+    wanted = {c.pk for c in sources}
+    if not wanted:
+        return []
+    found = list(Carrier.objects.filter(policy.carriers_visible_to(actor), pk__in=wanted).order_by("pk"))
+    if len(found) != len(wanted):
+        raise NotFound(_("对象不存在"))
+    highest = max(found, key=lambda c: c.level)
+    if level < highest.level:
+        raise Refused(_("派生载体的密级不得低于其来源载体的最高密级（%(no)s：%(mark)s），不得擅自降低密级")
+                      % {"no": highest.register_no, "mark": highest.marking},
+                      details={"sources": [c.pk for c in found], "source_level": highest.level, "level": level})
+    return found
 
 
 # ---------------------------------------------------------------- 传阅 (circulate), 签收, 退回
@@ -393,10 +467,14 @@ def copy_return(*, actor: User, copy: Copy, note: str = "") -> Copy:
 def copy_lend_request(*, actor: User, copy: Copy, due_on: datetime.date, reason: str) -> ApprovalRequest:
     """借阅申请 (CARRIER-10): refused above the borrower's clearance or outside the need-to-know
     (CARRIER-12). 绝密 goes to the unit's leadership (CARRIER-11); archived files are lent only
-    with approval (ARCH-07)."""
+    through the archive's loan flow (`baomi.archives`, ARCH-07/09)."""
     with atomic_action(actor, "copy.lend_request", obj=copy):
         copy = _lock(copy)
         _require_holder_allowed(actor, copy.carrier)
+        if copy.status == CopyStatus.ARCHIVED:
+            # ARCH-07/09: files are not lent out of the archive except in special cases a
+            # leader approves — the archive's own loan flow, with its own route and record.
+            raise Refused(_("已归档的案卷概不外借；确有特殊情况，请在“档案 → 案卷外借”提出申请"))
         _require_status(copy, SHELVED_STATUSES, _("借阅"))
         today = timezone.localdate()
         if not today <= due_on <= today + datetime.timedelta(days=MAX_LEND_DAYS):
@@ -948,3 +1026,251 @@ def register_request_types() -> None:
     registry.register(registry.RequestType(
         code=NEED_TO_KNOW, label="扩大知悉范围", on_approved=_need_to_know_approved, may_decide=_may_decide,
         default_steps=(("approver", "requester_unit"),)))
+    # 摘抄 (CARRIER-15): approved like copying, by the unit's leadership.
+    registry.register(registry.RequestType(
+        code=EXCERPT, label="摘抄涉密载体", on_approved=_excerpt_approved, may_decide=_may_decide,
+        default_steps=(("approver", "org"),)))
+
+
+# ---------------------------------------------------------------- 摘抄 (excerpt, by approval, CARRIER-15)
+
+# "不准为个人摘抄秘密文件": a 事由 naming a personal purpose is refused outright.
+PERSONAL_EXCERPT_WORDS = ("个人", "自用", "私用", "私人", "自留", "留存", "备忘", "学习笔记")
+
+
+def copy_excerpt_request(*, actor: User, copy: Copy, title: str, reason: str) -> ApprovalRequest:
+    """摘抄申请 (CARRIER-15): someone inside the carrier's clearance and need-to-know (or its
+    keeper) asks to excerpt from a copy in the register, for work; approved by the leadership
+    like copying (CARRIER-13). The excerpt becomes a registered carrier (摘抄件) at the same
+    level and management, linked to its source. Personal excerpts are refused."""
+    title, reason = title.strip(), reason.strip()
+    with atomic_action(actor, "copy.excerpt_request", obj=copy):
+        copy = _lock(copy)
+        carrier = copy.carrier
+        if policy.reason_may_keep_carrier(actor, carrier.level, carrier.unit_id) is not None:
+            _require_holder_allowed(actor, carrier)
+        _require_status(copy, SHELVED_STATUSES, _("摘抄"))
+        if not title:
+            raise Invalid(_("请填写摘抄件的标题（摘抄内容）"))
+        if not reason:
+            raise Invalid(_("请填写摘抄事由"))
+        for word in PERSONAL_EXCERPT_WORDS:
+            if word in reason or word in title:
+                raise Refused(_("不准为个人摘抄秘密文件（“%(word)s”）：摘抄只能因工作需要，经批准后登记为摘抄件")
+                              % {"word": word}, details={"rule": "CARRIER-15"})
+        top = copy.level == Level.TOP_SECRET
+        return request_submit(
+            actor=actor, request_type=EXCERPT, subject=copy, title=f"摘抄 {copy.label}", reason=reason,
+            level=copy.level, unit=_root_unit(actor.unit) if top else None,
+            payload={"copy": copy.pk, "title": title[:300]},
+        )
+
+
+def _excerpt_approved(request: ApprovalRequest, decider: User) -> None:
+    """The excerpt is registered as a new carrier (摘抄件): the source's mark, level, unit and
+    need-to-know, one copy in the custody of the keeper holding the source, linked to it."""
+    source = _lock(Copy(pk=int(request.payload["copy"])))
+    _require_status(source, SHELVED_STATUSES, _("摘抄"))
+    origin = source.carrier
+    requester = request.requester
+    if policy.reason_may_keep_carrier(requester, origin.level, origin.unit_id) is not None:
+        _require_holder_allowed(requester, origin)
+    keeper = source.custodian
+    now = timezone.now()
+    today = timezone.localdate(now)
+    while True:
+        number = _next_number(f"{Direction.MADE}-{today.year}")
+        register_no = f"{_PREFIX[Direction.MADE]}{today.year}-{number:04d}"
+        if not Carrier.objects.filter(register_no=register_no).exists():
+            break
+    excerpt = Carrier.objects.create(
+        register_no=register_no, direction=Direction.MADE, kind=CarrierKind.PAPER,
+        title=str(request.payload.get("title", ""))[:300] or _("摘抄件"), level=origin.level, marking=origin.marking,
+        period_stated=origin.period_stated, secret_type=origin.secret_type, unit=origin.unit, registered_on=today,
+        note=_("摘抄自 %(copy)s（审批 #%(n)s）") % {"copy": source.label, "n": request.pk}, created_by=keeper,
+        excerpt_of=source,
+    )
+    excerpt.sources.set([origin])
+    excerpt.need_to_know_people.set(origin.need_to_know_people.all())
+    excerpt.need_to_know_units.set(origin.need_to_know_units.all())
+    new = Copy.objects.create(carrier=excerpt, serial=1, level=origin.level, custodian=keeper,
+                              location=source.location, storage=source.storage)
+    _move(new, kind=MovementKind.EXCERPT, actor=requester, status_before="", at=now, to_person=keeper,
+          approval=request, note=_("摘抄自 %(copy)s") % {"copy": source.label})
+    record(actor=decider, action="copy.excerpt", obj=excerpt,
+           summary=f"摘抄 {source.label}，登记为摘抄件 {excerpt.register_no}（审批 #{request.pk}）",
+           details={"approval": request.pk, "source_copy": source.pk, "requester": requester.pk,
+                    "keeper": keeper.pk})
+
+
+# ---------------------------------------------------------------- 印制 (printing, CARRIER-21..25)
+
+#: CARRIER-24 "定时烧毁": waste pages not destroyed after this many days are reminded.
+def waste_days() -> int:
+    return int(getattr(settings, "BAOMI_WASTE_DESTROY_DAYS", 7))
+
+
+PRINTABLE_DIRECTIONS = (Direction.MADE, Direction.OUTGOING)
+
+
+def print_job_create(
+    *, actor: User, carrier: Carrier, computer: str, copies: int, proofreader: User | None = None, note: str = ""
+) -> PrintJob:
+    """印制 (CARRIER-22, CARRIER-23): a keeper (the designated printer) prints copies of a
+    carrier made here on a named 涉密计算机. The authorised number is the carrier's registered
+    copies (as approved); the copies printed take their 份号 in order, and printing beyond the
+    authorised number is refused (不得多印自留). Each printed copy gets a ledger entry."""
+    computer, note = computer.strip(), note.strip()
+    with atomic_action(actor, "printing.create", obj=carrier):
+        carrier = Carrier.objects.select_for_update().get(pk=carrier.pk)  # serialises the numbering
+        _require_keeper(actor, carrier)
+        if carrier.direction not in PRINTABLE_DIRECTIONS:
+            raise Invalid(_("只有本单位制作或发文的载体在本单位印制"))
+        if not computer:
+            raise Invalid(_("请填写所用的涉密计算机"))
+        if proofreader is not None and (proofreader.pk == actor.pk or not proofreader.is_active
+                                        or proofreader.admin_role
+                                        or not policy.may_know(proofreader, carrier.level_enum)):
+            raise Refused(_("校对、装订经办人须为打印人以外、涉密类别能够知悉%(level)s级的人员")
+                          % {"level": carrier.level_enum.zh})
+        originals = list(carrier.copies.filter(origin__isnull=True).order_by("serial"))
+        authorised = len(originals)
+        done = sum(j.copies_printed for j in carrier.print_jobs.all())
+        if copies < 1:
+            raise Invalid(_("印制份数至少为 1"))
+        if done + copies > authorised:
+            raise Refused(_("不得多印自留：核定 %(n)s 份，已印制 %(done)s 份，本次最多还可印制 %(left)s 份")
+                          % {"n": authorised, "done": done, "left": authorised - done},
+                          details={"authorised": authorised, "printed": done, "asked": copies, "rule": "CARRIER-23"})
+        batch = originals[done:done + copies]
+        now = timezone.now()
+        year = timezone.localdate(now).year
+        job = PrintJob.objects.create(
+            number=f"印{year}-{_next_number(f'print-{year}'):04d}", carrier=carrier, level=carrier.level,
+            authorised=authorised, first_serial=batch[0].serial, last_serial=batch[-1].serial,
+            computer=computer[:100], printed_by=actor, proofreader=proofreader, printed_at=now, note=note[:300])
+        for given in batch:
+            copy = _lock(given)
+            _require_status(copy, [CopyStatus.IN_CUSTODY], _("印制"))
+            _move(copy, kind=MovementKind.PRINT, actor=actor, status_before=copy.status, at=now, to_person=actor,
+                  note=_("印制单 %(no)s，涉密计算机 %(pc)s") % {"no": job.number, "pc": job.computer})
+        record(actor=actor, action="printing.create", obj=job,
+               summary=f"印制 {carrier.register_no} 第{batch[0].number}—{batch[-1].number}份（{copies} 份，"
+                       f"核定 {authorised} 份），印制单 {job.number}",
+               details={"carrier": carrier.pk, "computer": job.computer, "copies": copies, "authorised": authorised,
+                        "proofreader": proofreader.pk if proofreader else None})
+    return job
+
+
+def _lock_job(pk: int) -> PrintJob:
+    found = PrintJob.objects.select_for_update(of=("self",)).select_related("carrier").filter(pk=pk).first()
+    if found is None:
+        raise NotFound(_("对象不存在"))
+    return found
+
+
+def print_job_close(
+    *, actor: User, job: PrintJob, waste_pages: int, waste_description: str = "", drafts_locked: bool
+) -> PrintJob:
+    """结束印制: the waste pages are counted and put in the 待销毁废页 queue (CARRIER-21,
+    CARRIER-24), and the end-of-day checklist is confirmed — unfinished drafts locked away
+    (CARRIER-25); without that confirmation the job is not closed."""
+    waste_description = waste_description.strip()
+    with atomic_action(actor, "printing.close", obj=job):
+        job = _lock_job(job.pk)
+        _require_keeper(actor, job.carrier)
+        if job.status != PrintJobStatus.OPEN:
+            raise Conflict(_("印制单 %(no)s 已结束") % {"no": job.number})
+        if waste_pages < 0:
+            raise Invalid(_("废页张数不能为负数"))
+        if waste_pages and not waste_description:
+            raise Invalid(_("请说明废页内容（如 校样、错页）"))
+        if not drafts_locked:
+            raise Refused(_("须确认未打印完的密件文稿已妥善入柜保管，方可结束印制（CARRIER-25）"))
+        now = timezone.now()
+        if waste_pages:
+            WasteBatch.objects.create(print_job=job, level=job.level, pages=waste_pages,
+                                      description=waste_description[:300], recorded_at=now, recorded_by=actor)
+        job.status, job.closed_at, job.closed_by, job.drafts_locked = PrintJobStatus.CLOSED, now, actor, True
+        job.save(update_fields=["status", "closed_at", "closed_by", "drafts_locked"])
+        record(actor=actor, action="printing.close", obj=job,
+               summary=f"印制单 {job.number} 结束：废页 {waste_pages} 张待销毁，下班前文稿已入柜",
+               details={"waste_pages": waste_pages, "drafts_locked": True})
+    return job
+
+
+def waste_destroy(*, actor: User, batches: Sequence[WasteBatch], witness: User, method: str) -> list[WasteBatch]:
+    """废页定时销毁 (CARRIER-24): a keeper destroys the waste pages in the queue in front of a
+    witness cleared for their level; each batch is recorded with method, time and witness."""
+    done: list[WasteBatch] = []
+    with atomic_action(actor, "printing.waste_destroy", obj=batches[0] if batches else None):
+        if not batches:
+            raise Invalid(_("请选择要销毁的废页"))
+        if method not in DestructionMethod.values:
+            raise Invalid(_("未知的销毁方式"))
+        if witness.pk == actor.pk:
+            raise Invalid(_("经办人不能兼任监销人"))
+        now = timezone.now()
+        locked = list(WasteBatch.objects.select_for_update(of=("self",)).select_related("print_job__carrier")
+                      .filter(pk__in=[b.pk for b in batches]).order_by("pk"))
+        if len(locked) != len({b.pk for b in batches}):
+            raise NotFound(_("对象不存在"))
+        level = max(b.level for b in locked)
+        if not witness.is_active or witness.admin_role or not policy.may_know(witness, Level(level)):
+            raise Refused(_("监销人 %(name)s 的涉密类别不能知悉%(level)s级载体")
+                          % {"name": witness.full_name or witness.username, "level": Level(level).zh})
+        for batch in locked:
+            _require_keeper(actor, batch.print_job.carrier)
+            if batch.destroyed_at is not None:
+                raise Conflict(_("印制单 %(no)s 的废页已销毁") % {"no": batch.print_job.number})
+            batch.destroyed_at, batch.destroyed_by, batch.witness, batch.method = now, actor, witness, method
+            batch.save(update_fields=["destroyed_at", "destroyed_by", "witness", "method"])
+            record(actor=actor, action="printing.waste_destroy", obj=batch.print_job,
+                   summary=f"销毁印制单 {batch.print_job.number} 废页 {batch.pages} 张"
+                           f"（{DestructionMethod(method).label}，监销人 {witness.username}）",
+                   details={"waste": batch.pk, "pages": batch.pages, "method": method, "witness": witness.pk})
+            done.append(batch)
+    return done
+
+
+def waste_remind(*, now: datetime.datetime | None = None) -> list[str]:
+    """Waste pages kept longer than `BAOMI_WASTE_DESTROY_DAYS` (default 7) and not destroyed:
+    one reminder each (recorded; the keepers see them in 我的待办 until destroyed)."""
+    now = now or timezone.now()
+    done: list[str] = []
+    stale = (WasteBatch.objects.filter(destroyed_at__isnull=True, reminded_at__isnull=True,
+                                       recorded_at__lt=now - datetime.timedelta(days=waste_days()))
+             .select_related("print_job").order_by("recorded_at", "pk"))
+    for batch in stale:
+        with transaction.atomic():
+            if not WasteBatch.objects.filter(pk=batch.pk, reminded_at__isnull=True).update(reminded_at=now):
+                continue  # another tick reminded it
+            record(actor=None, actor_username="scheduler", action="printing.remind_waste", obj=batch.print_job,
+                   summary=f"提醒：印制单 {batch.print_job.number} 的废页 {batch.pages} 张超过 {waste_days()} 天未销毁",
+                   details={"waste": batch.pk, "recorded_at": batch.recorded_at.isoformat()})
+        done.append(f"废页待销毁: {batch.print_job.number}")
+    return done
+
+
+# ---------------------------------------------------------------- 年度清理 (annual clean-up, CARRIER-18)
+
+CLEANUP_MONTH = 12  # "年终": the reminder comes in December
+
+
+def cleanup_remind(*, today: datetime.date | None = None) -> list[str]:
+    """Once a year, in December, the keepers are reminded to go through the clean-up list
+    (the reminder is recorded once; the list itself is on the 年度清理 page and in 我的待办)."""
+    today = today or timezone.localdate()
+    if today.month != CLEANUP_MONTH:
+        return []
+    with transaction.atomic():
+        counter, _created = Counter.objects.select_for_update().get_or_create(key=f"cleanup-remind-{today.year}")
+        if counter.value:
+            return []
+        counter.value = 1
+        counter.save(update_fields=["value"])
+        record(actor=None, actor_username="scheduler", action="carriers.cleanup_remind",
+               object_type="carrier_cleanup", object_id=str(today.year),
+               summary=f"提醒机要员、保密员：开展 {today.year} 年度文件清理（清退、归档、销毁须登记、审批）",
+               details={"year": today.year})
+    return [f"年度清理提醒: {today.year}"]

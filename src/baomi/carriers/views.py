@@ -6,9 +6,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,8 +22,10 @@ from baomi.carriers.models import (
     CopyStatus,
     DestructionStatus,
     Direction,
+    StorageClass,
 )
 from baomi.classification import selectors as classification_selectors
+from baomi.core.paging import slice_page
 from baomi.errors import BaomiError, Invalid
 from baomi.levels import Level
 
@@ -47,7 +49,7 @@ def carrier_list(request: HttpRequest) -> HttpResponse:
     direction = request.GET.get("direction", "")
     direction = direction if direction in Direction.values else ""
     carriers = selectors.carriers_visible_to(user, search=q, level=level, direction=direction)
-    page = Paginator(carriers, 50).get_page(request.GET.get("page"))
+    page = slice_page(carriers.values_list("pk", flat=True), request.GET.get("page"), 50, selectors.carrier_rows)
     keeper = policy.may(user, Perm.KEEP_CARRIERS)
     return render(request, "carriers/list.html", {
         "page": page, "q": q, "level": level, "direction": direction,
@@ -58,6 +60,18 @@ def carrier_list(request: HttpRequest) -> HttpResponse:
         "notices": selectors.notices_for(user)[:20],
         "keeper": keeper, "now": timezone.now(),
     })
+
+
+@login_required
+def carrier_count(request: HttpRequest) -> HttpResponse:
+    """The number of carriers the list's filters match, loaded after the list itself."""
+    raw_level = request.GET.get("level", "")
+    direction = request.GET.get("direction", "")
+    carriers = selectors.carriers_visible_to(
+        _user(request), search=request.GET.get("q", "").strip(),
+        level=int(raw_level) if raw_level.isascii() and raw_level.isdigit() else None,
+        direction=direction if direction in Direction.values else "")
+    return HttpResponse(str(carriers.count()), content_type="text/plain; charset=utf-8")
 
 
 @login_required
@@ -75,7 +89,9 @@ def carrier_register(request: HttpRequest) -> HttpResponse:
                 copies=d["copies"], storage=d["storage"], location=d["location"], doc_number=d["doc_number"],
                 source_unit=d["source_unit"], destination_unit=d["destination_unit"],
                 need_to_know_people=list(d["need_to_know_people"]), need_to_know_units=list(d["need_to_know_units"]),
-                dated_on=d["dated_on"], return_by=d["return_by"], note=d["note"], decision=decision)
+                dated_on=d["dated_on"], return_by=d["return_by"], note=d["note"], decision=decision,
+                sources=[selectors.carrier_by_register_no(user, no) for no in d["sources"]],
+                meeting_name=d["meeting_name"], brought_by=d["brought_by"])
         except BaomiError as exc:
             form.add_error(None, exc.message)
         else:
@@ -93,6 +109,11 @@ def carrier_detail(request: HttpRequest, carrier_id: int) -> HttpResponse:
         "decision": selectors.decision_of(user, carrier),
         "keeper": policy.reason_may_keep_carrier(user, carrier.level, carrier.unit_id) is None,
         "need_to_know_form": forms.NeedToKnowForm(),
+        # Only the sources and derived carriers the reader may see; hidden ones are not counted.
+        "sources": selectors.sources_of(user, carrier), "derived": selectors.derived_from(user, carrier),
+        "excerpt_source": selectors.copies_visible_to(user).filter(pk=carrier.excerpt_of_id).first()
+        if carrier.excerpt_of_id else None,
+        "print_jobs": selectors.print_jobs_visible_to(user).filter(carrier=carrier),
     })
 
 
@@ -124,6 +145,8 @@ def copy_detail(request: HttpRequest, copy_id: int) -> HttpResponse:
     if copy.status == CopyStatus.IN_CUSTODY and policy.reason_may_hold_carrier(user, carrier) is None:
         context["take_out_form"] = forms.TakeOutForm()
     context["may_bring_back"] = copy.status == CopyStatus.TAKEN_OUT and (keeper or copy.custodian_id == user.pk)
+    if shelved and (keeper or policy.reason_may_hold_carrier(user, carrier) is None):
+        context["excerpt_form"] = forms.ExcerptForm()
     return render(request, "carriers/copy.html", context)
 
 
@@ -196,6 +219,14 @@ def copy_action(request: HttpRequest, copy_id: int, action: str) -> HttpResponse
         elif action == "bring_back":
             services.copy_bring_back(actor=user, copy=copy, note=request.POST.get("note", ""))
             messages.success(request, _("已带回，交机要员保管"))
+        elif action == "excerpt":
+            eform = forms.ExcerptForm(request.POST)
+            if not eform.is_valid():
+                raise _form_error(eform)
+            approval = services.copy_excerpt_request(actor=user, copy=copy, title=eform.cleaned_data["title"],
+                                                     reason=eform.cleaned_data["reason"])
+            messages.success(request, _("摘抄申请已提交审批"))
+            return redirect("approvals:detail", request_id=approval.pk)
         else:
             raise Invalid(_("未知操作"))
     except BaomiError as exc:
@@ -236,7 +267,9 @@ def destruction_list(request: HttpRequest) -> HttpResponse:
     form = None
     if policy.may(user, Perm.KEEP_CARRIERS):
         shelved = selectors.copies_visible_to(user).filter(status__in=SHELVED_STATUSES)
-        form = forms.DestructionForm(request.POST or None, copies=shelved)
+        wanted = [int(p) for p in request.GET.get("copies", "").split(",") if p.isascii() and p.isdigit()]
+        form = forms.DestructionForm(request.POST or None, copies=shelved,
+                                     initial={"copies": wanted} if wanted else None)
         if request.method == "POST" and form.is_valid():
             d = form.cleaned_data
             try:
@@ -309,8 +342,11 @@ def register_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse
     except BaomiError as exc:
         messages.error(request, exc.message)
         return redirect("carriers:list")
-    content, content_type, filename = registers.register_export(actor=user, slug=slug, fmt=fmt, period=period,
-                                                                list_id=list_id)
+    raw_carrier = request.GET.get("carrier", "")
+    carrier_id = int(raw_carrier) if raw_carrier.isascii() and raw_carrier.isdigit() else None
+    content, content_type, filename = registers.register_export(
+        actor=user, slug=slug, fmt=fmt, period=period, list_id=list_id,
+        carrier_id=carrier_id if slug in registers.PER_CARRIER else None)
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -341,3 +377,209 @@ def label_lookup(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect("carriers:list")
     return redirect("carriers:copy", copy_id=copy.pk)
+
+
+# ---------------------------------------------------------------- importing a paper ledger
+
+
+@login_required
+def ledger_import(request: HttpRequest) -> HttpResponse:
+    """收文登记簿导入: upload, check the column mapping and every row (dry run), then import.
+    The file travels back with the page (base64) so the mapping can be changed and the same
+    file imported without choosing it again."""
+    import base64
+    import binascii
+
+    from baomi.carriers import ledger_import as ledger
+
+    user = _user(request)
+    policy.require(user, Perm.KEEP_CARRIERS)
+    context: dict[str, Any] = {"columns": ledger.COLUMNS, "max_rows": ledger.MAX_ROWS,
+                               "max_kb": ledger.MAX_BYTES // 1024}
+    if request.method != "POST":
+        return _ledger_page(request, context)
+    upload = request.FILES.get("file")
+    filename = request.POST.get("filename", "")
+    try:
+        if upload is not None:
+            if upload.size is not None and upload.size > ledger.MAX_BYTES:
+                raise Invalid(_("文件过大：最大 %(n)s KB") % {"n": ledger.MAX_BYTES // 1024})
+            data, filename, mapping = upload.read(), upload.name or "", None
+        else:
+            try:
+                data = base64.b64decode(request.POST.get("data", ""), validate=True)
+            except (binascii.Error, ValueError):
+                raise Invalid(_("请重新选择要导入的 Excel 文件")) from None
+            mapping = {c.key: int(request.POST[f"map_{c.key}"]) for c in ledger.COLUMNS
+                       if request.POST.get(f"map_{c.key}", "").isdigit()}
+        context.update(data=base64.b64encode(data).decode(), filename=filename)
+        result = ledger.ledger_import(actor=user, data=data, mapping=mapping,
+                                      dry_run=request.POST.get("go") != "import", filename=filename)
+    except BaomiError as exc:
+        messages.error(request, exc.message)
+        context["problems"] = exc.details.get("rows", [])
+        if "data" in context and not context["problems"]:
+            context.pop("data")
+        elif "data" in context:  # the rows were read: show the mapping again
+            try:
+                context["sheet"] = ledger.read_sheet(base64.b64decode(context["data"]), mapping)
+            except BaomiError:
+                context.pop("data")
+        return _ledger_page(request, context)
+    if not result.dry_run:
+        messages.success(request, _("已导入 %(n)s 件载体") % {"n": len(result.carriers)})
+        return redirect("carriers:list")
+    context.update(sheet=result.sheet, rows=result.rows, problems=result.problems, checked=True)
+    return _ledger_page(request, context)
+
+
+def _ledger_page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    sheet = context.get("sheet")
+    if sheet is not None:
+        context["headers"] = list(enumerate(sheet.headers))
+        context["fields"] = [(c, sheet.mapping.get(c.key)) for c in context["columns"]]
+    return render(request, "carriers/ledger_import.html", context)
+
+
+@login_required
+def ledger_template(request: HttpRequest) -> HttpResponse:
+    from baomi.carriers import ledger_import as ledger
+
+    policy.require(_user(request), Perm.KEEP_CARRIERS)
+    response = HttpResponse(ledger.template_xlsx(), content_type=ledger.XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="ledger-import-template.xlsx"'
+    return response
+
+
+# ---------------------------------------------------------------- 印制, 废页, 年度清理, more registers
+
+
+@login_required
+def printing(request: HttpRequest) -> HttpResponse:
+    """印制登记 (CARRIER-22, -23) and the 待销毁废页 queue (CARRIER-24): keepers only."""
+    user = _user(request)
+    policy.require(user, Perm.KEEP_CARRIERS)
+    printable = selectors.carriers_visible_to(user).filter(direction__in=services.PRINTABLE_DIRECTIONS)
+    waste = selectors.waste_pending(user)
+    form = forms.PrintJobForm(request.POST or None, carriers=printable)
+    waste_form = forms.WasteDestroyForm(batches=waste)
+    if request.method == "POST":
+        try:
+            if not form.is_valid():
+                raise _form_error(form)
+            d = form.cleaned_data
+            job = services.print_job_create(actor=user, carrier=d["carrier"], computer=d["computer"],
+                                            copies=d["copies"], proofreader=d["proofreader"], note=d["note"])
+        except BaomiError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已登记印制单 %(no)s") % {"no": job.number})
+            return redirect("carriers:print_job", job_id=job.pk)
+    return render(request, "carriers/printing.html", {
+        "form": form, "jobs": selectors.print_jobs_visible_to(user)[:200], "waste": waste,
+        "waste_form": waste_form, "waste_days": services.waste_days(), "now": timezone.now(),
+    })
+
+
+@login_required
+@require_POST
+def waste_destroy(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    policy.require(user, Perm.KEEP_CARRIERS)
+    form = forms.WasteDestroyForm(request.POST, batches=selectors.waste_pending(user))
+    try:
+        if not form.is_valid():
+            raise _form_error(form)
+        d = form.cleaned_data
+        done = services.waste_destroy(actor=user, batches=list(d["batches"]), witness=d["witness"], method=d["method"])
+        messages.success(request, _("已销毁废页 %(n)s 批") % {"n": len(done)})
+    except BaomiError as exc:
+        messages.error(request, exc.message)
+    return redirect("carriers:printing")
+
+
+@login_required
+def print_job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    user = _user(request)
+    job = selectors.print_job_for(user, job_id)
+    keeper = policy.reason_may_keep_carrier(user, job.carrier.level, job.carrier.unit_id) is None
+    form = forms.PrintCloseForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if not form.is_valid():
+                raise _form_error(form)
+            d = form.cleaned_data
+            services.print_job_close(actor=user, job=job, waste_pages=d["waste_pages"],
+                                     waste_description=d["waste_description"], drafts_locked=d["drafts_locked"])
+        except BaomiError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("印制已结束"))
+            return redirect("carriers:print_job", job_id=job.pk)
+    copies = selectors.copies_of(user, job.carrier).filter(serial__gte=job.first_serial, serial__lte=job.last_serial)
+    return render(request, "carriers/print_job.html", {
+        "job": job, "copies": copies, "waste": job.waste.select_related("destroyed_by", "witness"),
+        "form": form if keeper and job.status == "open" else None,
+    })
+
+
+@login_required
+def cleanup(request: HttpRequest) -> HttpResponse:
+    """年度清理 (CARRIER-18): the keepers' year-end list, with bulk 清退, 归档 and 销毁清单."""
+    user = _user(request)
+    policy.require(user, Perm.KEEP_CARRIERS)
+    lists = selectors.cleanup_for(user)
+    if request.method == "POST":
+        visible = selectors.copies_visible_to(user).values_list("pk", flat=True)
+        form = forms.CleanupForm(request.POST, copy_ids=list(visible.filter(pk__in=[
+            int(p) for p in request.POST.getlist("copies") if p.isascii() and p.isdigit()])))
+        try:
+            if not form.is_valid():
+                raise _form_error(form)
+            d = form.cleaned_data
+            copies = [selectors.copy_for(user, pk) for pk in d["copies"]]
+            if d["action"] == "destroy":
+                return redirect(f"{reverse('carriers:destructions')}?copies={','.join(str(c.pk) for c in copies)}")
+            if d["action"] == "hand_back":
+                services.copies_hand_back(actor=user, copies=copies, note=_("年度清理"))
+            else:
+                for copy in copies:
+                    services.copy_archive(actor=user, copy=copy, location=d["location"],
+                                          storage=d["storage"] or StorageClass.SAFE)
+            messages.success(request, _("已办理 %(n)s 份") % {"n": len(copies)})
+        except BaomiError as exc:
+            messages.error(request, exc.message)
+        return redirect("carriers:cleanup")
+    return render(request, "carriers/cleanup.html", {
+        "sections": [
+            (_("个人持有（传阅、借出、携带外出）"), lists["held"], False),
+            (_("已过清退期限"), lists["past_return"], True),
+            (_("收文，待清退"), lists["hand_back"], True),
+            (_("在册 90 天以上，可归档"), lists["archive"], True),
+            (_("登记满一年，可列入销毁清单"), lists["destroy"], True),
+        ],
+        "form": forms.CleanupForm(), "now": timezone.now(),
+    })
+
+
+@login_required
+def register_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """A register as a page, with its date (and carrier) filters and the two downloads."""
+    from baomi.carriers import registers
+
+    user = _user(request)
+    raw_carrier = request.GET.get("carrier", "")
+    carrier_id = int(raw_carrier) if raw_carrier.isascii() and raw_carrier.isdigit() else None
+    try:
+        period = registers.parse_period(request.GET.get("from"), request.GET.get("to"))
+    except BaomiError as exc:
+        messages.error(request, exc.message)
+        period = registers.Period()
+    register, rows = registers.register_rows(actor=user, slug=slug, period=period,
+                                             carrier_id=carrier_id if slug in registers.PER_CARRIER else None)
+    query = request.GET.urlencode()
+    return render(request, "carriers/register_page.html", {
+        "register": register, "rows": rows, "period": period, "carrier_id": carrier_id,
+        "per_carrier": slug in registers.PER_CARRIER, "query": query,
+        "registers": [(r.slug, r.heading) for r in registers.REGISTERS.values()],
+    })

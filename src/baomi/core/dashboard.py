@@ -26,6 +26,8 @@ def cards_for(person: User) -> list[Card]:
     from baomi.carriers.models import OUT_STATUSES
     from baomi.carriers.selectors import due_for_hand_back, outstanding_for, overdue_copies
     from baomi.classification.selectors import due_for_review, notices_for
+    from baomi.personnel.selectors import dashboard_card as personnel_card
+    from baomi.training.selectors import dashboard_card as training_card
 
     overdue = overdue_copies(person).count()
     return [
@@ -39,4 +41,6 @@ def cards_for(person: User) -> list[Card]:
         Card(_("待确认的定密通知"), notices_for(person, outstanding=True).count(), "classification:notices"),
         Card(_("30 天内到期或待报告的定密"), due_for_review(person, timezone.localdate()).count(),
              "classification:review"),
+        Card(*training_card(person)),  # office: people behind this year; others: their own training to-dos
+        Card(*personnel_card(person)),  # office: the register's overdue items; others: commitments, reports
     ]

@@ -105,3 +105,10 @@ def rules_bundle(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(payload, content_type="application/gzip")
     response["Content-Disposition"] = 'attachment; filename="rules.bundle"'
     return response
+
+
+@router.get("/rules-key.pub", summary="检查规则包的验签公钥（供 baomi scan --verify-key 使用）")
+def rules_public_key(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(services.rules_public_key_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="baomi-rules.pub"'
+    return response

@@ -20,10 +20,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils.translation import gettext as _
 
 from baomi import policy
 from baomi.accounts.models import User
+from baomi.audit import keys
 from baomi.audit.models import Outcome
 from baomi.audit.services import atomic_action, record
 from baomi.classification.models import Decision, Guide
@@ -32,6 +34,8 @@ from baomi.levels import Level
 from baomi.review.models import ContentCheck, Purpose, Result
 from baomi.scanner import FileResult, Limits, Rules, Scanner, Status, build_bundle, parse_bundle, write_bundle
 from baomi.scanner.engine import MASK
+from baomi.scanner.rules import sign_bundle
+from baomi.vault.selectors import keep_similar, match_fields, scanner_fingerprints
 
 Perm = policy.Perm
 
@@ -61,7 +65,10 @@ def guide_bundle(*, issuer: str = "") -> tuple[dict[str, Any], Guide | None]:
 
 def _rules() -> Rules:
     bundle, _guide = guide_bundle()
-    return parse_bundle(bundle, "guide")
+    rules = parse_bundle(bundle, "guide")
+    # Issue 5: the fingerprints of registered electronic carriers' content (baomi.vault).
+    rules.fingerprints = scanner_fingerprints()
+    return rules
 
 
 def _masked_name(name: str, rules: Rules) -> str:
@@ -75,7 +82,7 @@ def _stored(result: FileResult) -> list[dict[str, Any]]:
     """What is kept of each finding: never the matched text, only the masked snippet."""
     return [
         {"kind": f.kind.value, "level": f.level.name, "level_zh": f.level.zh, "location": f.location,
-         "snippet": f.snippet, "rule": f.rule}
+         "snippet": f.snippet, "rule": f.rule, **match_fields(f.kind.value, f.rule, f.details)}
         for f in result.enforced[:MAX_STORED_FINDINGS]
     ]
 
@@ -138,6 +145,7 @@ def content_check(
     rules = _rules()
     scanner = Scanner(rules, limits=_LIMITS)
     result = scanner.scan_text(text, name=name) if text is not None else scanner.scan_bytes(raw, name=name)
+    keep_similar(result)  # matches with registered electronic carriers below the threshold are dropped
 
     reason: str | None = None
     if decision is not None:
@@ -171,6 +179,18 @@ def content_check(
     return check
 
 
+RULES_KEY_NAME = "rules_signing_key"
+
+
+def rules_signing_key() -> Ed25519PrivateKey:
+    return keys.named_signing_key(RULES_KEY_NAME)
+
+
+def rules_public_key_pem() -> bytes:
+    """What a scanning station pins (`baomi scan --verify-key`): public, so anyone may fetch it."""
+    return keys.public_pem(rules_signing_key())
+
+
 def rules_bundle_export(*, actor: User) -> bytes:
     """The current guide's keywords as a gzipped rules bundle for `baomi scan --rules`.
 
@@ -180,6 +200,7 @@ def rules_bundle_export(*, actor: User) -> bytes:
         policy.require(actor, Perm.EXPORT_SCAN_RULES)
         issuer = actor.unit.name if actor.unit is not None else ""
         bundle, guide = guide_bundle(issuer=issuer)
+        bundle = sign_bundle(bundle, rules_signing_key())
         with tempfile.TemporaryDirectory() as folder:
             payload = write_bundle(bundle, Path(folder) / "rules.bundle").read_bytes()
         count = sum(len(d["keywords"]) for d in bundle["dictionaries"])
@@ -187,5 +208,6 @@ def rules_bundle_export(*, actor: User) -> bytes:
         record(actor=actor, action="review.rules_export", object_type="guide",
                object_id=str(guide.pk) if guide else "", object_level=top,
                summary=f"导出检查规则包：保密事项范围第 {guide.version if guide else 0} 版，{count} 个关键词",
-               details={"sha256": bundle["sha256"], "keywords": count, "bytes": len(payload)})
+               details={"sha256": bundle["sha256"], "keywords": count, "bytes": len(payload),
+                        "key_id": bundle["signature"]["key_id"]})
     return payload

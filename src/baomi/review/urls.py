@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("<int:check_id>/", views.detail, name="detail"),
     path("rules.bundle", views.rules_bundle, name="rules_bundle"),
+    path("rules-key.pub", views.rules_public_key, name="rules_public_key"),
 ]

@@ -66,3 +66,11 @@ def rules_bundle(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(payload, content_type="application/gzip")
     response["Content-Disposition"] = 'attachment; filename="rules.bundle"'
     return response
+
+
+@login_required
+def rules_public_key(request: HttpRequest) -> HttpResponse:
+    """The public half of the key that signs rules bundles: scanning stations pin it."""
+    response = HttpResponse(services.rules_public_key_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="baomi-rules.pub"'
+    return response

@@ -43,6 +43,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     p.add_argument("--rules", action="append", default=[], metavar="FILE",
                    help="rules bundle exported from Baomi (JSON, optionally gzipped) or a keyword list; repeatable")
+    p.add_argument("--verify-key", metavar="PEM",
+                   help="the server's public key (保密审查 → 规则包公钥): accept only bundles it signed")
     p.add_argument("--simulate", action="append", default=[], metavar="FILE",
                    help="dictionary under trial: its findings are reported as simulation and never enforced")
     p.add_argument("-j", "--jobs", type=int, default=min(os.cpu_count() or 1, 8), help="worker processes")
@@ -65,13 +67,14 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
 
 
 def _rules(args: argparse.Namespace) -> Rules:
-    from baomi.scanner.rules import Rules, load_rules
+    from baomi.scanner.rules import Rules, load_public_key, load_rules
 
+    key = load_public_key(args.verify_key) if args.verify_key else None
     rules = Rules()
     for path in args.rules:
-        rules = rules.merge(load_rules(path))
+        rules = rules.merge(load_rules(path, verify_key=key))
     for path in args.simulate:
-        rules = rules.merge(load_rules(path).as_simulation())
+        rules = rules.merge(load_rules(path, verify_key=key).as_simulation())
     return rules
 
 

@@ -10,6 +10,7 @@ is documented in docs/scanner.md; `build_bundle` makes one from plain Python dat
 
 from __future__ import annotations
 
+import base64
 import datetime
 import gzip
 import hashlib
@@ -18,6 +19,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from baomi.levels import Level
 from baomi.scanner import fingerprint as fp
@@ -155,10 +160,56 @@ def build_bundle(
 
 
 def _digest(body: Mapping[str, Any]) -> str:
-    """Checksum over the canonical JSON of everything but itself: catches a damaged copy."""
-    content = {key: value for key, value in body.items() if key != "sha256"}
+    """Checksum over the canonical JSON of everything but itself and its signature: catches
+    a damaged copy. The signature covers this digest, so it covers the whole content."""
+    content = {key: value for key, value in body.items() if key not in ("sha256", "signature")}
     canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _signed_message(digest: str) -> bytes:
+    return f"{BUNDLE_FORMAT}/v{BUNDLE_VERSION}\n{digest}\n".encode()
+
+
+def key_id(key: Ed25519PublicKey) -> str:
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return hashlib.sha256(raw).hexdigest()[:16]
+
+
+def sign_bundle(body: Mapping[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
+    """The bundle with an Ed25519 signature over its digest. A checksum only shows damage;
+    the signature shows the rules came from the server whose public key the station holds,
+    so a doctored bundle (a keyword quietly removed) is refused."""
+    signed = {k: v for k, v in body.items() if k != "signature"}
+    signed["sha256"] = _digest(signed)
+    signed["signature"] = {
+        "alg": "Ed25519",
+        "key_id": key_id(key.public_key()),
+        "value": base64.b64encode(key.sign(_signed_message(signed["sha256"]))).decode(),
+    }
+    return signed
+
+
+def load_public_key(path: Path | str) -> Ed25519PublicKey:
+    """A PEM public key file, as the server offers it for download."""
+    try:
+        key = serialization.load_pem_public_key(Path(path).read_bytes())
+    except (OSError, ValueError) as exc:
+        raise RulesError(f"{path}: not a readable PEM public key ({exc})") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise RulesError(f"{path}: not an Ed25519 public key")
+    return key
+
+
+def verify_signature(body: Mapping[str, Any], key: Ed25519PublicKey, name: str = "bundle") -> None:
+    sig = body.get("signature")
+    if not isinstance(sig, Mapping) or sig.get("alg") != "Ed25519":
+        raise RulesError(f"{name}: the bundle is not signed (a signature is required)")
+    try:
+        key.verify(base64.b64decode(str(sig.get("value", "")), validate=True), _signed_message(_digest(body)))
+    except (InvalidSignature, ValueError):
+        raise RulesError(f"{name}: the signature does not match the verification key "
+                         f"(bundle key {sig.get('key_id')!r}, this key {key_id(key)!r})") from None
 
 
 def write_bundle(bundle: Mapping[str, Any], path: Path | str, *, compress: bool | None = None) -> Path:
@@ -174,13 +225,17 @@ def write_bundle(bundle: Mapping[str, Any], path: Path | str, *, compress: bool 
 # --- loading -------------------------------------------------------------------------------
 
 
-def parse_bundle(body: Mapping[str, Any], name: str = "bundle") -> Rules:
+def parse_bundle(body: Mapping[str, Any], name: str = "bundle", *, verify_key: Ed25519PublicKey | None = None) -> Rules:
+    """The rules in a bundle. With `verify_key`, a bundle without a valid signature by that
+    key is refused."""
     if body.get("format") != BUNDLE_FORMAT:
         raise RulesError(f"{name}: not a Baomi scan-rules bundle")
     if body.get("version") != BUNDLE_VERSION:
         raise RulesError(f"{name}: bundle version {body.get('version')!r} is not supported (expected {BUNDLE_VERSION})")
     if "sha256" in body and body["sha256"] != _digest(body):
         raise RulesError(f"{name}: checksum does not match, the file is damaged or was edited")
+    if verify_key is not None:
+        verify_signature(body, verify_key, name)
     params = body.get("fingerprint_params", {})
     if params.get("hash", fp.HASH_NAME) != fp.HASH_NAME:
         raise RulesError(f"{name}: fingerprint hash {params.get('hash')!r} is not supported")
@@ -239,8 +294,9 @@ def parse_word_list(text: str, name: str = "list") -> Rules:
     return Rules(keywords=rules, sources=[name])
 
 
-def load_rules(path: Path | str) -> Rules:
-    """A bundle (JSON, optionally gzipped) or a plain keyword list, told apart by content."""
+def load_rules(path: Path | str, *, verify_key: Ed25519PublicKey | None = None) -> Rules:
+    """A bundle (JSON, optionally gzipped) or a plain keyword list, told apart by content.
+    With `verify_key`, only a bundle signed by that key is accepted (never a plain list)."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -263,6 +319,8 @@ def load_rules(path: Path | str) -> Rules:
             body = json.loads(text)
         except json.JSONDecodeError as exc:
             raise RulesError(f"{path}: invalid JSON ({exc})") from None
-        return parse_bundle(body, str(path))
+        return parse_bundle(body, str(path), verify_key=verify_key)
+    if verify_key is not None:
+        raise RulesError(f"{path}: a plain keyword list carries no signature (a signed bundle is required)")
     return parse_word_list(text, str(path))
 

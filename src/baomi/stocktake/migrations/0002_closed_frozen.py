@@ -1,0 +1,69 @@
+"""A closed stocktake never changes, in the database itself: no scan or expected copy is
+added to it, none of its rows is edited, and the stocktake row itself stays as closed.
+(Deletes are left to the foreign keys' PROTECT and to the test database's flush.)"""
+
+from django.db import migrations
+
+TAKE, SCAN, EXPECTED = "stocktake_stocktake", "stocktake_scan", "stocktake_expected"
+MESSAGE = "a closed stocktake never changes"
+
+SQLITE = [
+    ("stocktake_closed_no_update",
+     f"CREATE TRIGGER stocktake_closed_no_update BEFORE UPDATE ON {TAKE} WHEN OLD.status = 'closed' "
+     f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;"),
+] + [
+    (f"{table}_closed_no_{op.lower()}",
+     f"CREATE TRIGGER {table}_closed_no_{op.lower()} BEFORE {op} ON {table} "
+     f"WHEN (SELECT status FROM {TAKE} WHERE id = {row}.stocktake_id) = 'closed' "
+     f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END;")
+    for table in (SCAN, EXPECTED) for op, row in (("INSERT", "NEW"), ("UPDATE", "OLD"))
+]
+
+POSTGRES_FUNCTIONS = [
+    "CREATE OR REPLACE FUNCTION baomi_stocktake_closed_row() RETURNS trigger AS $$ "
+    f"BEGIN IF OLD.status = 'closed' THEN RAISE EXCEPTION '{MESSAGE}'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql;",
+    "CREATE OR REPLACE FUNCTION baomi_stocktake_closed_child() RETURNS trigger AS $$ "
+    f"BEGIN IF (SELECT status FROM {TAKE} WHERE id = NEW.stocktake_id) = 'closed' "
+    f"OR (TG_OP = 'UPDATE' AND (SELECT status FROM {TAKE} WHERE id = OLD.stocktake_id) = 'closed') THEN "
+    f"RAISE EXCEPTION '{MESSAGE}'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql;",
+]
+POSTGRES = [
+    ("stocktake_closed_frozen", TAKE,
+     f"CREATE TRIGGER stocktake_closed_frozen BEFORE UPDATE ON {TAKE} "
+     "FOR EACH ROW EXECUTE FUNCTION baomi_stocktake_closed_row();"),
+    ("stocktake_scan_closed_frozen", SCAN,
+     f"CREATE TRIGGER stocktake_scan_closed_frozen BEFORE INSERT OR UPDATE ON {SCAN} "
+     "FOR EACH ROW EXECUTE FUNCTION baomi_stocktake_closed_child();"),
+    ("stocktake_expected_closed_frozen", EXPECTED,
+     f"CREATE TRIGGER stocktake_expected_closed_frozen BEFORE INSERT OR UPDATE ON {EXPECTED} "
+     "FOR EACH ROW EXECUTE FUNCTION baomi_stocktake_closed_child();"),
+]
+
+
+def forwards(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        for _name, sql in SQLITE:
+            schema_editor.execute(sql)
+    elif vendor == "postgresql":
+        for sql in POSTGRES_FUNCTIONS:
+            schema_editor.execute(sql)
+        for _name, _table, sql in POSTGRES:
+            schema_editor.execute(sql)
+
+
+def backwards(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        for name, _sql in SQLITE:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    elif vendor == "postgresql":
+        for name, table, _sql in POSTGRES:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        schema_editor.execute("DROP FUNCTION IF EXISTS baomi_stocktake_closed_row()")
+        schema_editor.execute("DROP FUNCTION IF EXISTS baomi_stocktake_closed_child()")
+
+
+class Migration(migrations.Migration):
+    dependencies = [("stocktake", "0001_initial")]
+    operations = [migrations.RunPython(forwards, backwards)]
