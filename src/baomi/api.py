@@ -86,6 +86,11 @@ from baomi.archives.api import router as archives_router  # noqa: E402
 from baomi.audit.api import router as audit_router  # noqa: E402
 from baomi.carriers.api import router as carriers_router  # noqa: E402
 from baomi.classification.api import router as classification_router  # noqa: E402
+from baomi.compliance.api import router as compliance_router  # noqa: E402
+from baomi.devices.api import router as devices_router  # noqa: E402
+from baomi.incidents.api import router as incidents_router  # noqa: E402
+from baomi.inspections.api import router as inspections_router  # noqa: E402
+from baomi.meetings.api import router as meetings_router  # noqa: E402
 from baomi.personnel.api import router as personnel_router  # noqa: E402
 from baomi.review.api import router as review_router  # noqa: E402
 from baomi.stocktake.api import router as stocktake_router  # noqa: E402
@@ -102,6 +107,11 @@ api.add_router("/classification", classification_router)
 api.add_router("/review", review_router)
 api.add_router("/personnel", personnel_router)
 api.add_router("/stocktake", stocktake_router)
+api.add_router("/inspections", inspections_router)
+api.add_router("/devices", devices_router)
 api.add_router("/training", training_router)
 api.add_router("/vault", vault_router)
 api.add_router("/travel", travel_router)
+api.add_router("/incidents", incidents_router)
+api.add_router("/meetings", meetings_router)
+api.add_router("/compliance", compliance_router)

@@ -104,6 +104,9 @@ def load() -> None:
         from baomi.carriers.demo import load as carriers_story
 
         carriers_story(PASSWORD)
+        from baomi.meetings.demo import load as meetings_story
+
+        meetings_story(PASSWORD)
         from baomi.training.demo import load as training_story
 
         training_story(PASSWORD)
@@ -125,6 +128,15 @@ def load() -> None:
         from baomi.approvals.demo import load as approvals_story
 
         approvals_story(PASSWORD)
+        from baomi.inspections.demo import load as inspections_story
+
+        inspections_story(PASSWORD)
+        from baomi.incidents.demo import load as incidents_story
+
+        incidents_story(PASSWORD)  # the lost 秘密 copy: a closed incident with its 警告
+        from baomi.devices.demo import load as devices_story
+
+        devices_story(PASSWORD)
         # Outside the transaction above: what a real office's log holds after day one,
         # including a refusal (the system administrator may not grant clearance).
         try:

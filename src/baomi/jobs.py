@@ -37,6 +37,9 @@ def tick(*, today: datetime.date | None = None) -> list[str]:
     from baomi.travel.services import reminders_send as travel_reminders
 
     done += travel_reminders(on=today)
+    from baomi.meetings.services import reminders_send as meeting_reminders
+
+    done += meeting_reminders(today=today)  # before a meeting; copies out after it; minutes (MEET-07/09)
     from baomi.personnel.services import notices_issue as personnel_reminders
 
     done += personnel_reminders(today=today)  # re-vetting, 脱密期 ending, annual reports
@@ -46,4 +49,10 @@ def tick(*, today: datetime.date | None = None) -> list[str]:
     from baomi.stocktake.services import reminders_issue as stocktake_reminders
 
     done += stocktake_reminders(today=today)  # no stocktake closed this half-year (载体盘点)
+    from baomi.incidents.services import reminders_send as incident_reminders
+
+    done += incident_reminders(today=today)  # reports to the superior secrecy department overdue (INC-01)
+    from baomi.inspections.services import reminders_issue as inspection_reminders
+
+    done += inspection_reminders(today=today)  # holiday inspections, 保密委员会, risk assessment, overdue 整改
     return done

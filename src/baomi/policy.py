@@ -52,6 +52,14 @@ class Perm(StrEnum):
     MANAGE_POSTS = "personnel.posts"
     # 保密办: records the written designation of the 人事档案专人 (ARCH-08, archives).
     DESIGNATE_ARCHIVE_CUSTODIAN = "archive.custodian"
+    # 保密办: inspection plans, checklists, verification of rectifications, key sites, risks (issue 7, inspections).
+    MANAGE_INSPECTIONS = "inspection.manage"
+    # 制度落实 page: the figures per rule, counts only (issue 7, compliance).
+    VIEW_COMPLIANCE = "compliance.view"
+    # 保密办: registers devices and media, repairs, scrapping, scan reports (issue 7, devices).
+    MANAGE_DEVICES = "device.manage"
+    # 保密办: confirms, handles, judges and closes 泄密事件 (issue 7, incidents).
+    MANAGE_INCIDENTS = "incident.manage"
 
 
 SYSTEM, SECURITY, AUDITOR = "system", "security", "auditor"
@@ -86,6 +94,10 @@ _ROLE_POWERS: dict[Perm, set[str]] = {
     Perm.VIEW_PERSONNEL: {"secrecy_officer"},
     Perm.MANAGE_POSTS: {"secrecy_officer"},
     Perm.DESIGNATE_ARCHIVE_CUSTODIAN: {"secrecy_officer"},
+    Perm.MANAGE_INSPECTIONS: {"secrecy_officer"},
+    Perm.VIEW_COMPLIANCE: {"secrecy_officer", "classification_authority"},
+    Perm.MANAGE_DEVICES: {"secrecy_officer"},
+    Perm.MANAGE_INCIDENTS: {"secrecy_officer"},
 }
 
 
@@ -534,10 +546,20 @@ def navigation_for(user: User) -> list[tuple[str, str]]:
         items.append((_("档案"), "archives:index"))
     if may(user, Perm.KEEP_CARRIERS):  # keepers count their shelves (载体盘点)
         items.append((_("载体盘点"), "stocktake:list"))
+    if uses_meetings(user):  # 涉密会议: business roles and people on a meeting's list
+        items.append((_("涉密会议"), "meetings:index"))
+    if may(user, Perm.MANAGE_INCIDENTS):  # the secrecy office (reporters reach theirs from 我的待办)
+        items.append((_("泄密事件"), "incidents:list"))
+    if uses_inspections(user):  # secrecy office, inspectors, rectification owners, key-site people
+        items.append((_("保密检查"), "inspections:index"))
     if may(user, Perm.READ_AUDIT):
         items.append((_("审计日志"), "audit:events"))
     if not user.admin_role or may(user, Perm.VIEW_PERSONNEL):
         items.append((_("涉密人员"), "personnel:index"))
+    if uses_devices(user):  # the secrecy office and custodians (issue 7, devices)
+        items.append((_("设备与介质"), "devices:list"))
+    if may(user, Perm.VIEW_COMPLIANCE):  # 保密办, 定密责任人, security administrator (issue 7, compliance)
+        items.append((_("制度落实"), "compliance:index"))
     items.append((_("个人设置"), "accounts:profile"))
     return items
 
@@ -763,7 +785,7 @@ def reason_may_store_content(actor: User | None, carrier: Any, system_level: Lev
         return reason
     from baomi.carriers.models import CarrierKind
 
-    if carrier.kind == CarrierKind.PAPER:
+    if carrier.kind in (CarrierKind.PAPER, CarrierKind.NOTEBOOK):
         return _("纸质载体没有电子内容，不能上传文件")
     if Level(carrier.level) > system_level:
         return _("载体密级为%(level)s，高于本系统密级%(system)s：其电子内容不得存入本系统") % {
@@ -805,3 +827,157 @@ def stocktakes_visible_to(reader: User) -> Q:
 def is_secrecy_office(person: User) -> bool:
     """The 保密办 (保密员), reminded to have the shelves counted."""
     return person.is_active and not person.admin_role and "secrecy_officer" in business_roles(person)
+
+
+# ---------------------------------------------------------------- incidents (泄密事件)
+
+
+def is_incident_office(person: User) -> bool:
+    """The 保密办 handles incidents (INC-01, INC-02); administrators never."""
+    return person.is_active and not person.admin_role and may(person, Perm.MANAGE_INCIDENTS)
+
+
+def incidents_visible_to(reader: User) -> Q:
+    """The secrecy office sees every incident; a reporter their own report; a person the
+    incidents with a penalty decided about them (INC-05); administrators none. Titles above the
+    reader's clearance are masked by the selectors (`incident_title_for`)."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    if is_incident_office(reader):
+        return Q()
+    return Q(reporter_id=reader.pk) | Q(penalties__person_id=reader.pk)
+
+
+def may_report_incident(person: User) -> bool:
+    """Anyone with a business role or a clearance reports (INC-04); administrators read nothing."""
+    return person.is_active and not person.admin_role
+
+
+def units_above(unit_id: int | None) -> list[int]:
+    """The unit and the units above it, nearest first (ORG-05 责任制: who answers for a person)."""
+    return _unit_chain(unit_id)
+
+
+def may_see_incident_profile(viewer: User, person: User) -> bool:
+    """The person page's 泄密事件与处分 section: the person and the secrecy office."""
+    return viewer.is_active and not viewer.admin_role and (viewer.pk == person.pk or is_incident_office(viewer))
+
+
+# ---------------------------------------------------------------- meetings (涉密会议)
+
+# MEET-01..11: the organiser runs the meeting; the 保密办 (secrecy_officer) oversees every
+# meeting within their clearance. Nobody sees a meeting above their clearance.
+
+
+def uses_meetings(person: User) -> bool:
+    """The 涉密会议 page: anyone with a business role, and anyone on a meeting's list."""
+    if not person.is_active or person.admin_role:
+        return False
+    if business_roles(person):
+        return True
+    from baomi.meetings.models import Attendee
+
+    return Attendee.objects.filter(person_id=person.pk).exists()
+
+
+def meetings_visible_to(reader: User) -> Q:
+    """Meetings the reader organises, keeps the materials of or attends; all for the 保密办;
+    never above the reader's clearance."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    clearance = Q(level__lte=int(Clearance(reader.clearance).max_level))
+    if "secrecy_officer" in business_roles(reader):
+        return clearance
+    from baomi.meetings.models import Attendee
+
+    attending = Attendee.objects.filter(person_id=reader.pk).values("meeting_id")
+    return clearance & (Q(organiser_id=reader.pk) | Q(clerk_id=reader.pk) | Q(pk__in=attending))
+
+
+def reason_may_run_meeting(actor: User, meeting: Any) -> str | None:
+    """The organiser or the 保密办 plans, submits, starts, signs people in and closes."""
+    if not actor.is_active or actor.admin_role:
+        return _("三员分立：您的角色无权执行此操作")
+    if not may_know(actor, Level(meeting.level)):
+        return _("您的涉密类别不能知悉%(level)s级事项") % {"level": Level(meeting.level).zh}
+    if meeting.organiser_id == actor.pk or "secrecy_officer" in business_roles(actor):
+        return None
+    return _("只有会议组织人或保密办可以办理")
+
+
+# ---------------------------------------------------------------- devices (设备与介质, issue 7)
+
+
+def uses_devices(person: User) -> bool:
+    """The 保密办 keeps the register; custodians see what they answer for."""
+    if not person.is_active or person.admin_role:
+        return False
+    if may(person, Perm.MANAGE_DEVICES):
+        return True
+    from baomi.devices.models import Device
+
+    return Device.objects.filter(custodian_id=person.pk).exists()
+
+
+def devices_visible_to(reader: User) -> Q:
+    """The 保密办 sees the whole register; a custodian their own devices; administrators none."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    if may(reader, Perm.MANAGE_DEVICES):
+        return Q()
+    return Q(custodian_id=reader.pk)
+
+
+# ---------------------------------------------------------------- compliance (制度落实, issue 7)
+
+# The 制度落实 page shows, per rule, counts computed through each module's selectors — never a
+# title. The secrecy office and the 定密责任人 use it; so does the security administrator, who
+# sees the catalogue, the mapping and the figures over non-classified registers (the personnel
+# register's statuses), while every figure over a classified register is "not applicable" to
+# them (三员: administrators read no classified content, not even as counts).
+_ADMIN_POWERS[SECURITY] = _ADMIN_POWERS[SECURITY] | {Perm.VIEW_COMPLIANCE}
+
+
+def sees_unit_dashboard(person: User) -> bool:
+    """The unit-wide view on the home page (counts by level and status, overdue items) is the
+    secrecy office's; it still counts only what the officer's selectors let them see, so a
+    level above their clearance is not counted at all (DESIGN: not even in counts)."""
+    return person.is_active and not person.admin_role and "secrecy_officer" in business_roles(person)
+
+
+# ---------------------------------------------------------------- inspections (保密检查与整改)
+
+
+def is_inspection_office(person: User) -> bool:
+    return may(person, Perm.MANAGE_INSPECTIONS)
+
+
+def uses_inspections(person: User) -> bool:
+    """The 保密检查 page: the secrecy office, inspectors, rectification owners and people named
+    for a key site."""
+    if not person.is_active or person.admin_role:
+        return False
+    if is_inspection_office(person):
+        return True
+    from baomi.inspections.models import Inspection, KeySite, Rectification
+
+    return (Inspection.objects.filter(inspector=person).exists()
+            or Rectification.objects.filter(owner=person).exists()
+            or KeySite.objects.filter(Q(responsible=person) | Q(allowed=person)).exists())
+
+
+def inspections_visible_to(reader: User) -> Q:
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    if is_inspection_office(reader):
+        return Q()
+    return Q(inspector_id=reader.pk)
+
+
+def rectifications_visible_to(reader: User) -> Q:
+    """The secrecy office all; an owner theirs; an inspector those of their inspections."""
+    if not reader.is_active or reader.admin_role:
+        return Q(pk__in=[])
+    if is_inspection_office(reader):
+        return Q()
+    return Q(owner_id=reader.pk) | Q(finding__inspection__inspector_id=reader.pk)

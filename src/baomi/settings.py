@@ -74,10 +74,15 @@ INSTALLED_APPS = [
     "baomi.review",
     "baomi.training",
     "baomi.stocktake",
+    "baomi.devices",
     "baomi.travel",
     "baomi.personnel",
     "baomi.archives",
     "baomi.vault",
+    "baomi.incidents",
+    "baomi.meetings",
+    "baomi.inspections",
+    "baomi.compliance",
 ]
 
 MIDDLEWARE = [

@@ -364,7 +364,8 @@ def test_navigation_follows_powers(world: World):
     base = {"core:home", "accounts:profile"}
     assert names(a["system"]) == base | {"accounts:units", "accounts:people"}
     assert names(a["security"]) == base | {"accounts:people", "audit:events", "approvals:rules",
-                                           "classification:authorities", "personnel:index"}
+                                           "classification:authorities", "personnel:index",
+                                           "compliance:index"}  # 制度落实: counts only (issue 7)
     assert names(a["auditor"]) == base | {"accounts:people", "audit:events"}
     # Everyone but the administrators has an inbox (我的待办) and the business registers, each
     # showing what the person's clearance and need-to-know allow; administrators read none.
@@ -372,10 +373,14 @@ def test_navigation_follows_powers(world: World):
     business |= {"travel:index"}  # 出国境: everyone with a business role or a clearance
     business |= {"training:index"}  # 培训考试: every business user
     business |= {"personnel:index"}  # 涉密人员: one's own record; the 保密办 and security admin the register
+    business |= {"meetings:index"}  # 涉密会议: everyone with a business role (issue 7)
     # 档案 (archives:index): the keepers (保密员, 机要员), custodians and people with requests.
     # 载体盘点 (stocktake:list): the keepers (保密员, 机要员).
     assert names(a["secrecy_officer"]) == base | {"accounts:people"} | business | {"archives:index"} | {
-        "stocktake:list"}
+        "stocktake:list"} | {"incidents:list"} | {  # 泄密事件: the 保密办
+        "compliance:index"} | {  # 制度落实: the 保密办 (also 定密责任人 and the security administrator)
+        "devices:list"} | {  # 设备与介质: the 保密办 (and custodians)
+        "inspections:index"}  # 保密检查: the 保密办 (also inspectors, rectification owners, key-site people)
     assert names(a["staff"]) == base | business
 
 

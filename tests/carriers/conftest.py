@@ -18,6 +18,7 @@ from baomi.approvals.models import ApprovalRequest
 from baomi.audit.models import AuditEvent
 from baomi.carriers import services
 from baomi.carriers.models import Carrier, Copy, StorageClass
+from baomi.core import triggers
 from tests.audit.conftest import chain_db  # noqa: F401  (transactional tests with the audit triggers)
 from tests.factories import PASSWORD, make_admin, make_person, make_unit
 
@@ -123,7 +124,8 @@ def install_guards() -> None:
             with conn.cursor() as cursor:
                 cursor.execute(sql)
 
-    _guards.forwards(None, Editor())
+    triggers.create(Editor(), sqlite=_guards.SQLITE, postgres_functions=_guards.POSTGRES_FUNCTIONS,
+                    postgres=_guards.POSTGRES)
 
 
 def drop_guards() -> None:

@@ -4,7 +4,6 @@ today, and the audit chain still verifies."""
 from __future__ import annotations
 
 import datetime
-import time
 
 import pytest
 from django.utils import timezone
@@ -27,9 +26,7 @@ def data_dir(tmp_path, monkeypatch):
 
 
 def test_demo_register_tells_the_story(db, data_dir):
-    started = time.monotonic()
-    demo.load()
-    assert time.monotonic() - started < 20
+    demo.load()  # how long it takes is the demo's own concern, not a timed test
     who = {u.username: u for u in User.objects.all()}
     today = timezone.localdate()
 

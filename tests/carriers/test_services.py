@@ -391,6 +391,13 @@ def test_loss_is_recorded_and_alerts_the_secrecy_office(office):
     assert "已通知保密办" in events("copy.lost").get().summary
     with pytest.raises(Conflict):
         services.copy_return(actor=office.sunwei, copy=copy)
+    # 泄密事件: an incident draft (待核实) for the secrecy office, linked to the copy and its holder.
+    from baomi.incidents.models import Incident
+
+    incident = Incident.objects.get(source="carriers.lost", source_ref=str(copy.pk))
+    assert (incident.status, incident.kind, incident.level) == ("draft", "lost", copy.level)
+    assert list(incident.copies.values_list("copy_id", "outcome")) == [(copy.pk, "lost")]
+    assert list(incident.involved.values_list("person_id", flat=True)) == [office.sunwei.pk]
 
 
 # ---------------------------------------------------------------- 销毁
@@ -504,3 +511,29 @@ def test_jobs_tick_runs_the_reminders(office):
     Copy.objects.filter(pk=copy.pk).update(due_at=timezone.now() - datetime.timedelta(hours=1))
     assert any("逾期未还" in line for line in jobs.tick())
     assert not any("逾期未还" in line for line in jobs.tick())
+
+
+# ---------------------------------------------------------------- 保密本
+
+
+def test_secrecy_notebook_is_registered_issued_to_its_holder_and_returned(office):
+    """CARRIER-32: a 保密本 is a registered carrier (编号, 密级), issued to its holder through the
+    borrowing approval for up to a year, held in their name, and returned to the register."""
+    from baomi.carriers.models import CarrierKind
+    from baomi.carriers.selectors import outstanding_for
+
+    notebook = register(office.wangfang, mark="秘密★5年", copies=1, kind=CarrierKind.NOTEBOOK, direction="made",
+                        title="2026年度保密工作笔记本（孙伟）", people=[office.sunwei])
+    copy = first_copy(notebook)
+    assert notebook.get_kind_display() == "保密本"
+    a_year = timezone.localdate() + datetime.timedelta(days=365)
+    with pytest.raises(Invalid, match="30 天"):  # an ordinary document comes back within a month
+        services.copy_lend_request(actor=office.sunwei, copy=first_copy(register(
+            office.wangfang, mark="秘密★5年", people=[office.sunwei])), due_on=a_year, reason="工作需要")
+    request = services.copy_lend_request(actor=office.sunwei, copy=copy, due_on=a_year, reason="领用保密本")
+    approve_all(request, office.chen)
+    copy = fresh(copy)
+    assert (copy.status, copy.custodian_id) == (CopyStatus.LENT, office.sunwei.pk)
+    assert copy in outstanding_for(office.sunwei)  # departure is blocked while it is out
+    services.copy_return(actor=office.wangfang, copy=copy)
+    assert (fresh(copy).status, fresh(copy).custodian_id) == (CopyStatus.IN_CUSTODY, office.wangfang.pk)

@@ -61,3 +61,19 @@ def test_each_carrier_is_reported_once_for_its_most_similar_version(office, work
     check = review.content_check(actor=office.zhoujing, text=REPORT, purpose="send")
     (match,) = matches(check)
     assert match["similarity"] == 1.0 and check.finding_count == 1
+
+
+def test_exported_rules_bundle_carries_the_fingerprints_the_exporter_may_see(office, work, tmp_path):
+    """`baomi scan` on an air-gapped station recognises registered content too (issue 5)."""
+    from baomi.scanner import Scanner
+    from baomi.scanner.rules import load_rules
+    from baomi.vault.selectors import scanner_fingerprints
+
+    services.content_upload(actor=office.wangfang, carrier=work, data=REPORT.encode(), filename="报告.txt")
+    path = tmp_path / "rules.bundle"
+    path.write_bytes(review.rules_bundle_export(actor=office.lijianhua))
+    rules = load_rules(path)
+    assert [f.carrier_id for f in rules.fingerprints] == [f"carrier:{work.pk}"]
+    result = Scanner(rules).scan_text("转发如下：" + REPORT[40:330])
+    assert any(f.kind.value == "fingerprint" for f in result.findings)
+    assert scanner_fingerprints(office.zhengli) == []  # not cleared: not in any bundle they could export

@@ -35,6 +35,8 @@ class CarrierKind(models.TextChoices):
     DISC = "disc", _("光盘")
     USB = "usb", _("U盘/移动硬盘")
     HARD_DISK = "hard_disk", _("硬盘")
+    # CARRIER-32: secrets are written down only in a registered 保密本, issued to its holder.
+    NOTEBOOK = "notebook", _("保密本")
     OTHER = "other", _("其他")
 
 

@@ -62,6 +62,9 @@ from baomi.levels import Level
 MAX_COPIES = 999
 MAX_REPRODUCE = 50
 MAX_LEND_DAYS = 30  # CARRIER-17: individuals do not keep secret documents; the seed says only "及时"
+# A 保密本 is the holder's working notebook (CARRIER-32): issued for up to a year, then returned
+# for checking, archiving or destruction like any carrier.
+MAX_NOTEBOOK_DAYS = 366
 CIRCULATION_DAYS = 3  # default reading time for copies below 绝密
 
 LEND = "carriers.lend"
@@ -477,8 +480,9 @@ def copy_lend_request(*, actor: User, copy: Copy, due_on: datetime.date, reason:
             raise Refused(_("已归档的案卷概不外借；确有特殊情况，请在“档案 → 案卷外借”提出申请"))
         _require_status(copy, SHELVED_STATUSES, _("借阅"))
         today = timezone.localdate()
-        if not today <= due_on <= today + datetime.timedelta(days=MAX_LEND_DAYS):
-            raise Invalid(_("归还日期须在今天到 %(n)s 天之内") % {"n": MAX_LEND_DAYS})
+        longest = MAX_NOTEBOOK_DAYS if copy.carrier.kind == CarrierKind.NOTEBOOK else MAX_LEND_DAYS
+        if not today <= due_on <= today + datetime.timedelta(days=longest):
+            raise Invalid(_("归还日期须在今天到 %(n)s 天之内") % {"n": longest})
         top = copy.level == Level.TOP_SECRET
         return request_submit(
             actor=actor, request_type=LEND, subject=copy, title=f"借阅 {copy.label}", reason=reason,
@@ -629,8 +633,8 @@ def copy_archive(*, actor: User, copy: Copy, location: str, storage: str) -> Cop
 
 
 def copy_report_lost(*, actor: User, copy: Copy, note: str) -> Copy:
-    """丢失: recorded at once and the secrecy office alerted (the incidents module will open an
-    incident). A lost copy takes no further movement."""
+    """丢失: recorded at once, the secrecy office alerted and an incident draft (待核实) opened in
+    `baomi.incidents`. A lost copy takes no further movement."""
     with atomic_action(actor, "copy.lost", obj=copy):
         copy = _lock(copy)
         keeper = policy.reason_may_keep_carrier(actor, copy.carrier.level, copy.carrier.unit_id) is None
@@ -649,6 +653,11 @@ def copy_report_lost(*, actor: User, copy: Copy, note: str) -> Copy:
         record(actor=actor, action="copy.lost", obj=copy,
                summary=f"报告丢失 {copy.label}（责任人 {holder.username}），已通知保密办",
                details={"holder": holder.pk})
+        from baomi.incidents.services import incident_draft  # 泄密事件 待核实 (INC-01)
+
+        incident_draft(actor=actor, title=f"载体丢失：{copy.label}", level=copy.level, kind="lost",
+                       circumstances=note.strip(), source="carriers.lost", source_ref=str(copy.pk),
+                       people=[holder], carrier_copies=[copy])
     return copy
 
 

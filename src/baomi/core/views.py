@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from baomi import policy
 from baomi.audit.services import record_unrecorded_refusal
+from baomi.compliance.selectors import office_dashboard
 from baomi.core.dashboard import cards_for
 from baomi.errors import BaomiError, NotFound, Refused
 
@@ -18,6 +19,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {
         "roles": policy.role_labels(user),  # type: ignore[arg-type]
         "cards": cards_for(user),  # type: ignore[arg-type]
+        "office": office_dashboard(user),  # type: ignore[arg-type]  # the secrecy office's unit-wide view
     })
 
 

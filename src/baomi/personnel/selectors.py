@@ -213,6 +213,12 @@ def outstanding_copies(person: User) -> QuerySet[Any]:
     return outstanding_for(person)
 
 
+def devices_held(person: User) -> QuerySet[Any]:
+    from baomi.devices.selectors import devices_held_by
+
+    return devices_held_by(person)
+
+
 @dataclass
 class Checklist:
     """A departure's checklist (PERS-13/14/16): what is done and what still blocks it."""
@@ -220,6 +226,7 @@ class Checklist:
     copies: list[Any] = field(default_factory=list)
     handover: bool = False
     commitment: Commitment | None = None
+    devices: list[Any] = field(default_factory=list)  # devices and media still held (issue 7)
 
     @property
     def commitment_signed(self) -> bool:
@@ -227,13 +234,16 @@ class Checklist:
 
     @property
     def complete(self) -> bool:
-        return not self.copies and self.handover and self.commitment_signed
+        return not self.copies and not self.devices and self.handover and self.commitment_signed
 
     def blockers(self) -> list[str]:
         reasons = []
         if self.copies:
             reasons.append(_("仍持有 %(n)s 份涉密载体未清退：%(list)s") % {
                 "n": len(self.copies), "list": "、".join(c.label for c in self.copies[:20])})
+        if self.devices:
+            reasons.append(_("仍保管 %(n)s 件设备或存储介质未交回：%(list)s") % {
+                "n": len(self.devices), "list": "、".join(d.label for d in self.devices[:20])})
         if not self.handover:
             reasons.append(_("尚未登记工作交接"))
         if not self.commitment_signed:
@@ -244,6 +254,7 @@ class Checklist:
 def checklist_for(departure: Departure) -> Checklist:
     return Checklist(
         copies=list(outstanding_copies(departure.person)),
+        devices=list(devices_held(departure.person)),
         handover=departure.handover_at is not None,
         commitment=Commitment.objects.filter(person=departure.person, kind=CommitmentKind.LEAVE,
                                              prepared_at__gte=departure.opened_at).first(),
@@ -340,7 +351,7 @@ def module_sections(viewer: User, person: User) -> list[dict[str, Any]]:
     import importlib
 
     sections = []
-    for module in ("baomi.training.selectors", "baomi.travel.selectors"):
+    for module in ("baomi.training.selectors", "baomi.travel.selectors", "baomi.incidents.selectors"):
         try:
             provider = getattr(importlib.import_module(module), "profile_section", None)
         except ImportError:

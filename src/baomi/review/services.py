@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,17 @@ from baomi.classification.models import Decision, Guide
 from baomi.errors import Invalid, NotFound, Refused
 from baomi.levels import Level
 from baomi.review.models import ContentCheck, Purpose, Result
-from baomi.scanner import FileResult, Limits, Rules, Scanner, Status, build_bundle, parse_bundle, write_bundle
+from baomi.scanner import (
+    CarrierFingerprint,
+    FileResult,
+    Limits,
+    Rules,
+    Scanner,
+    Status,
+    build_bundle,
+    parse_bundle,
+    write_bundle,
+)
 from baomi.scanner.engine import MASK
 from baomi.scanner.rules import sign_bundle
 from baomi.vault.selectors import keep_similar, match_fields, scanner_fingerprints
@@ -47,8 +58,11 @@ MAX_STORED_FINDINGS = 200
 _LIMITS = Limits(max_file_size=MAX_BYTES, max_total_uncompressed=256 * MiB, max_member_size=64 * MiB)
 
 
-def guide_bundle(*, issuer: str = "") -> tuple[dict[str, Any], Guide | None]:
-    """A rules bundle holding the current guide's keywords, each at its entry's level."""
+def guide_bundle(
+    *, issuer: str = "", fingerprints: Iterable[CarrierFingerprint] = ()
+) -> tuple[dict[str, Any], Guide | None]:
+    """A rules bundle holding the current guide's keywords, each at its entry's level, and the
+    given carrier fingerprints."""
     guide = Guide.objects.filter(is_current=True).first()
     dictionaries: list[dict[str, Any]] = []
     if guide is not None:
@@ -60,7 +74,7 @@ def guide_bundle(*, issuer: str = "") -> tuple[dict[str, Any], Guide | None]:
         ]
         dictionaries.append({"id": f"guide-{guide.version}", "name": guide.title, "mode": "enforce",
                              "keywords": keywords})
-    return build_bundle(dictionaries=dictionaries, issuer=issuer), guide
+    return build_bundle(dictionaries=dictionaries, fingerprints=fingerprints, issuer=issuer), guide
 
 
 def _rules() -> Rules:
@@ -199,7 +213,9 @@ def rules_bundle_export(*, actor: User) -> bytes:
     with atomic_action(actor, "review.rules_export"):
         policy.require(actor, Perm.EXPORT_SCAN_RULES)
         issuer = actor.unit.name if actor.unit is not None else ""
-        bundle, guide = guide_bundle(issuer=issuer)
+        # The content fingerprints travel only for carriers the exporter may see themselves.
+        prints = scanner_fingerprints(actor)
+        bundle, guide = guide_bundle(issuer=issuer, fingerprints=prints)
         bundle = sign_bundle(bundle, rules_signing_key())
         with tempfile.TemporaryDirectory() as folder:
             payload = write_bundle(bundle, Path(folder) / "rules.bundle").read_bytes()
@@ -207,7 +223,8 @@ def rules_bundle_export(*, actor: User) -> bytes:
         top = guide.entries.order_by("-level").values_list("level", flat=True).first() if guide else None
         record(actor=actor, action="review.rules_export", object_type="guide",
                object_id=str(guide.pk) if guide else "", object_level=top,
-               summary=f"导出检查规则包：保密事项范围第 {guide.version if guide else 0} 版，{count} 个关键词",
+               summary=f"导出检查规则包：保密事项范围第 {guide.version if guide else 0} 版，{count} 个关键词，"
+                       f"{len(prints)} 个载体指纹",
                details={"sha256": bundle["sha256"], "keywords": count, "bytes": len(payload),
                         "key_id": bundle["signature"]["key_id"]})
     return payload

@@ -109,6 +109,7 @@ def build_bundle(
     dictionaries: Iterable[Mapping[str, Any]] = (),
     keywords: Iterable[Mapping[str, Any] | str] = (),
     carriers: Iterable[Mapping[str, Any]] = (),
+    fingerprints: Iterable[CarrierFingerprint] = (),
     issuer: str = "",
     k: int = fp.K,
     window: int = fp.WINDOW,
@@ -121,6 +122,7 @@ def build_bundle(
     keywords: shorthand for one enforced dictionary "custom"; each keyword is a string or
     {"keyword", "level", "weight", "source", "id"}. carriers: [{"carrier_id", "level",
     "title", "text"}]: the text is fingerprinted here and not stored, the title only hashed.
+    fingerprints: carriers already fingerprinted (the server's stored hashes), carried as they are.
     """
     dicts: list[dict[str, Any]] = []
     for d in dictionaries:
@@ -144,6 +146,15 @@ def build_bundle(
             "length": length,
             "count": int(hashes.size),
             "hashes": fp.encode_hashes(hashes),
+        })
+    for f in fingerprints:
+        prints.append({
+            "carrier_id": f.carrier_id,
+            "level": f.level.name,
+            "title_sha256": f.title_sha256,
+            "length": f.length,
+            "count": int(f.hashes.size),
+            "hashes": fp.encode_hashes(f.hashes),
         })
     when = created or datetime.datetime.now(datetime.UTC)
     body: dict[str, Any] = {

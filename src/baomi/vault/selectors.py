@@ -50,9 +50,13 @@ def held_copy(reader: User, carrier: Carrier) -> Copy | None:
 # ---------------------------------------------------------------- fingerprints (issue 5)
 
 
-def scanner_fingerprints() -> list[CarrierFingerprint]:
-    """Every fingerprinted version of registered electronic content, as scanner rules."""
-    rows = ContentFile.objects.exclude(fingerprint="").values_list(
+def scanner_fingerprints(reader: User | None = None) -> list[CarrierFingerprint]:
+    """Every fingerprinted version of registered electronic content, as scanner rules; with a
+    reader, only the content of carriers that reader may see (what an exported bundle carries)."""
+    files = ContentFile.objects.exclude(fingerprint="")
+    if reader is not None:
+        files = files.filter(policy.content_files_visible_to(reader))
+    rows = files.values_list(
         "carrier_id", "level", "fingerprint", "fingerprint_length").order_by("carrier_id", "version")
     return [CarrierFingerprint(carrier_id=f"{_PREFIX}{carrier_id}", level=Level(level), hashes=decode_hashes(fp),
                                length=length) for carrier_id, level, fp, length in rows]

@@ -10,6 +10,8 @@ Getting round these needs DDL rights (dropping a trigger), as for the audit log.
 
 from django.db import migrations
 
+from baomi.core import triggers
+
 LEDGER, COPY = "carriers_movement", "carriers_copy"
 
 SQLITE = [
@@ -54,28 +56,6 @@ POSTGRES = [
 ]
 
 
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for _name, sql in SQLITE:
-            schema_editor.execute(sql)
-    elif vendor == "postgresql":
-        for sql in POSTGRES_FUNCTIONS:
-            schema_editor.execute(sql)
-        for _name, _table, sql in POSTGRES:
-            schema_editor.execute(sql)
-
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for name, _sql in SQLITE:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
-    elif vendor == "postgresql":
-        for name, table, _sql in POSTGRES:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("carriers", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [triggers.install(sqlite=SQLITE, postgres_functions=POSTGRES_FUNCTIONS, postgres=POSTGRES)]

@@ -4,6 +4,8 @@ added to it, none of its rows is edited, and the stocktake row itself stays as c
 
 from django.db import migrations
 
+from baomi.core import triggers
+
 TAKE, SCAN, EXPECTED = "stocktake_stocktake", "stocktake_scan", "stocktake_expected"
 MESSAGE = "a closed stocktake never changes"
 
@@ -40,30 +42,6 @@ POSTGRES = [
 ]
 
 
-def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for _name, sql in SQLITE:
-            schema_editor.execute(sql)
-    elif vendor == "postgresql":
-        for sql in POSTGRES_FUNCTIONS:
-            schema_editor.execute(sql)
-        for _name, _table, sql in POSTGRES:
-            schema_editor.execute(sql)
-
-
-def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "sqlite":
-        for name, _sql in SQLITE:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
-    elif vendor == "postgresql":
-        for name, table, _sql in POSTGRES:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-        schema_editor.execute("DROP FUNCTION IF EXISTS baomi_stocktake_closed_row()")
-        schema_editor.execute("DROP FUNCTION IF EXISTS baomi_stocktake_closed_child()")
-
-
 class Migration(migrations.Migration):
     dependencies = [("stocktake", "0001_initial")]
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [triggers.install(sqlite=SQLITE, postgres_functions=POSTGRES_FUNCTIONS, postgres=POSTGRES)]

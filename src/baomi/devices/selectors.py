@@ -1,0 +1,62 @@
+"""Reading devices and media: what a person may see, and what a person still holds."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from baomi import inbox, policy
+from baomi.accounts.models import User
+from baomi.devices.models import Device, DeviceStatus, Repair, ScanReport, Scrap, ScrapStatus
+from baomi.errors import NotFound
+
+HELD_STATUSES = (DeviceStatus.IN_USE, DeviceStatus.REPAIR)
+
+
+def devices_visible_to(reader: User) -> QuerySet[Device]:
+    return Device.objects.filter(policy.devices_visible_to(reader)).select_related("custodian", "unit")
+
+
+def device_for(reader: User, device_id: int) -> Device:
+    found = devices_visible_to(reader).filter(pk=device_id).first()
+    if found is None:
+        raise NotFound(_("对象不存在"))
+    return found
+
+
+def devices_held_by(person: User) -> QuerySet[Device]:
+    """Devices and media the person is custodian of and still in use (departure: PERS-13)."""
+    return Device.objects.filter(custodian=person, status__in=HELD_STATUSES).order_by("asset_no")
+
+
+def reports_for(reader: User, device: Device) -> QuerySet[ScanReport]:
+    return ScanReport.objects.filter(device=device, device__in=devices_visible_to(reader)).prefetch_related("alerts")
+
+
+def repairs_open() -> QuerySet[Repair]:
+    return Repair.objects.filter(finished_at__isnull=True).select_related("device", "supervisor")
+
+
+def inbox_items(person: User) -> list[inbox.Item]:
+    """保密办: repairs in progress, scrapped devices awaiting destruction. A leaving custodian:
+    the devices and media to hand back."""
+    items: list[inbox.Item] = []
+    if policy.may(person, policy.Perm.MANAGE_DEVICES):
+        from django.urls import reverse
+
+        for repair in repairs_open()[:50]:
+            items.append(inbox.Item(kind=_("维修"), title=_("%(device)s 维修中（%(unit)s）") % {
+                "device": repair.device.label, "unit": repair.repairer_unit},
+                url=reverse("devices:detail", args=[repair.device_id])))
+        for scrap in Scrap.objects.filter(status=ScrapStatus.APPROVED).select_related("device")[:50]:
+            items.append(inbox.Item(kind=_("销毁"), title=_("%(device)s 已批准报废，待监销销毁") % {
+                "device": scrap.device.label}, url=reverse("devices:detail", args=[scrap.device_id])))
+    from baomi.personnel.selectors import open_departure
+
+    if open_departure(person) is not None:
+        from django.urls import reverse
+
+        for device in devices_held_by(person)[:50]:
+            items.append(inbox.Item(kind=_("交回"), title=_("离岗前交回 %(device)s") % {"device": device.label},
+                                    url=reverse("devices:detail", args=[device.pk])))
+    return items

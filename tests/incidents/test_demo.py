@@ -1,0 +1,33 @@
+"""The incidents part of the demo: the lost 秘密 copy closed with a 警告, reported in time."""
+
+from __future__ import annotations
+
+from baomi.carriers import services as carriers
+from baomi.incidents import demo
+from baomi.incidents.models import Incident, IncidentStatus
+from tests.carriers.conftest import first_copy, register
+from tests.factories import PASSWORD
+
+
+def test_demo_story(office):
+    copy = first_copy(register(office.wangfang, mark="秘密★5年", units=[office.units["planning"]]))
+    carriers.copy_circulate(actor=office.wangfang, copy=copy, reader=office.zhoujing)
+    carriers.copy_report_lost(actor=office.zhoujing, copy=copy, note="外出开会途中遗失")
+    demo.load(PASSWORD)
+    incident = Incident.objects.get()
+    assert incident.status == IncidentStatus.CLOSED and not incident.notify_late
+    assert [(p.person, p.get_kind_display()) for p in incident.penalties.all()] == [(office.zhoujing, "警告")]
+    assert incident.entries.filter(kind="measure").count() == 2
+
+
+def test_whole_demo_has_the_closed_incident(db, tmp_path, monkeypatch):
+    from baomi import demo as whole
+    from baomi.audit.verify import verify
+
+    monkeypatch.setenv("BAOMI_DATA_DIR", str(tmp_path))
+    whole.load()
+    closed = Incident.objects.get(status=IncidentStatus.CLOSED)
+    assert closed.level == 3 and closed.notified_at is not None and not closed.notify_late
+    assert closed.copies.get().copy.status == "lost"
+    assert closed.penalties.get().get_kind_display() == "警告"
+    assert verify().ok
