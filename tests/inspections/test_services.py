@@ -94,7 +94,7 @@ def test_self_inspection_by_hand_only_by_the_office(office: Office):
 def test_template_contains_the_catalogue_checklist_items(db):
     template = services.default_template()
     rules = set(template.items.values_list("rule_id", flat=True))
-    assert {"CARRIER-28", "CARRIER-29", "CARRIER-27", "SITE-04", "SITE-07", "INSP-09"} <= rules
+    assert {"CARRIER-28", "CARRIER-29", "CARRIER-27", "SITE-04", "SITE-07", "INSP-09", "EXT-02"} <= rules
     clear_desk = template.items.get(rule_id="CARRIER-28")
     assert "清桌" in clear_desk.text and "抽屉" in clear_desk.text
     assert "保密场所" in template.items.get(rule_id="CARRIER-29").text
