@@ -112,30 +112,25 @@ def tomorrow() -> datetime.date:
 # ---------------------------------------------------------------- the ledger's triggers
 
 
+class _Editor:
+    """Enough of a schema editor for `baomi.core.triggers` outside a migration."""
+
+    connection = connection
+
+    @staticmethod
+    def execute(sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+
 def install_guards() -> None:
     drop_guards()
-    from django.db import connection as conn
-
-    class Editor:
-        connection = conn
-
-        @staticmethod
-        def execute(sql: str) -> None:
-            with conn.cursor() as cursor:
-                cursor.execute(sql)
-
-    triggers.create(Editor(), sqlite=_guards.SQLITE, postgres_functions=_guards.POSTGRES_FUNCTIONS,
+    triggers.create(_Editor(), sqlite=_guards.SQLITE, postgres_functions=_guards.POSTGRES_FUNCTIONS,
                     postgres=_guards.POSTGRES)
 
 
 def drop_guards() -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for name, _sql in _guards.SQLITE:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        else:
-            for name, table, _sql in _guards.POSTGRES:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+    triggers.drop(_Editor(), sqlite=_guards.SQLITE, postgres=_guards.POSTGRES)
 
 
 @pytest.fixture

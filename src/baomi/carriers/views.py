@@ -40,14 +40,19 @@ def _form_error(form: Any) -> Invalid:
     return Invalid("；".join(str(e) for errs in form.errors.values() for e in errs))
 
 
+def _list_filters(request: HttpRequest) -> tuple[str, int | None, str]:
+    """The list's search, level and direction, as the list and its count both read them."""
+    raw_level = request.GET.get("level", "")
+    direction = request.GET.get("direction", "")
+    return (request.GET.get("q", "").strip(),
+            int(raw_level) if raw_level.isascii() and raw_level.isdigit() else None,
+            direction if direction in Direction.values else "")
+
+
 @login_required
 def carrier_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    q = request.GET.get("q", "").strip()
-    raw_level = request.GET.get("level", "")
-    level = int(raw_level) if raw_level.isascii() and raw_level.isdigit() else None
-    direction = request.GET.get("direction", "")
-    direction = direction if direction in Direction.values else ""
+    q, level, direction = _list_filters(request)
     carriers = selectors.carriers_visible_to(user, search=q, level=level, direction=direction)
     page = slice_page(carriers.values_list("pk", flat=True), request.GET.get("page"), 50, selectors.carrier_rows)
     keeper = policy.may(user, Perm.KEEP_CARRIERS)
@@ -65,12 +70,8 @@ def carrier_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def carrier_count(request: HttpRequest) -> HttpResponse:
     """The number of carriers the list's filters match, loaded after the list itself."""
-    raw_level = request.GET.get("level", "")
-    direction = request.GET.get("direction", "")
-    carriers = selectors.carriers_visible_to(
-        _user(request), search=request.GET.get("q", "").strip(),
-        level=int(raw_level) if raw_level.isascii() and raw_level.isdigit() else None,
-        direction=direction if direction in Direction.values else "")
+    q, level, direction = _list_filters(request)
+    carriers = selectors.carriers_visible_to(_user(request), search=q, level=level, direction=direction)
     return HttpResponse(str(carriers.count()), content_type="text/plain; charset=utf-8")
 
 

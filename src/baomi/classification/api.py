@@ -19,6 +19,7 @@ from baomi.accounts.models import Unit, User
 from baomi.accounts.selectors import person_for, unit_for
 from baomi.classification import excel, selectors, services
 from baomi.classification.models import Authority, Change, Decision, GuideEntry, Notice, Review, WorkSecretReference
+from baomi.core.schemas import Id
 from baomi.errors import Invalid, NotFound, Refused
 from baomi.levels import Level
 from baomi.periods import Period
@@ -26,7 +27,6 @@ from baomi.periods import Period
 router = Router(tags=["classification"])
 
 # An id as the database can hold it: a larger number is bad input (422), not a server error.
-Id = Annotated[int, Field(ge=1, le=2**62)]
 
 
 def _actor(request: HttpRequest) -> User:

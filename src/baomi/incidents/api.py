@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from baomi.accounts.models import User
+from baomi.core.schemas import Id
 from baomi.errors import Invalid
 from baomi.incidents import selectors, services
 from baomi.incidents.models import Commendation, Incident, Penalty
@@ -85,10 +86,6 @@ def _out(reader: User, incident: Incident) -> dict[str, Any]:
             "entries": list(incident.entries.all()),
         })
     return data
-
-
-# Ids as the database can hold them: larger numbers are refused as bad input, not a server error.
-Id = Annotated[int, Field(ge=1, le=2**62)]
 
 
 def _people(ids: list[int]) -> list[User]:
