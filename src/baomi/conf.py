@@ -55,21 +55,55 @@ def system_level() -> Level:
     return Level.parse(os.environ.get("BAOMI_SYSTEM_LEVEL", "WORK_SECRET"))
 
 
-def master_key() -> bytes:
-    """The vault's master key (32 bytes), which wraps every object's data key.
+def master_key_file() -> Path:
+    """Where the current master key lives when BAOMI_MASTER_KEY is not set."""
+    return data_dir() / "master.key"
 
-    From BAOMI_MASTER_KEY (base64 of 32 bytes) when set, else `master.key` in the data
-    folder, generated with mode 0600 on first use. Read at each use, never kept in settings."""
+
+def master_key_from_env() -> bool:
+    return bool(os.environ.get("BAOMI_MASTER_KEY"))
+
+
+def decode_master_key(text: bytes | str, source: str = "BAOMI_MASTER_KEY / master.key") -> bytes:
+    """base64 of exactly 32 bytes → the key."""
+    import base64
+    import binascii
+
+    try:
+        key = base64.b64decode(text.strip(), validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"{source} must hold base64 of exactly 32 bytes") from exc
+    if len(key) != 32:
+        raise ValueError(f"{source} must hold base64 of exactly 32 bytes")
+    return key
+
+
+def encode_master_key(key: bytes) -> bytes:
     import base64
 
+    return base64.b64encode(key) + b"\n"
+
+
+def master_key() -> bytes:
+    """The vault's current master key (32 bytes), which wraps every new object's data key.
+
+    From BAOMI_MASTER_KEY (base64 of 32 bytes) when set, else `master.key` in the data
+    folder, generated with mode 0600 on first use. Read at each use, never kept in settings,
+    so `baomi keys rotate` takes effect in running servers without a restart."""
     if value := os.environ.get("BAOMI_MASTER_KEY"):
-        key = base64.b64decode(value.strip(), validate=True)
-    else:
-        path = data_dir() / "master.key"
-        if not path.exists():
-            with contextlib.suppress(FileExistsError):  # another process won the race
-                write_private(path, base64.b64encode(secrets.token_bytes(32)) + b"\n")
-        key = base64.b64decode(path.read_bytes().strip(), validate=True)
-    if len(key) != 32:
-        raise ValueError("BAOMI_MASTER_KEY / master.key must hold base64 of exactly 32 bytes")
-    return key
+        return decode_master_key(value)
+    path = master_key_file()
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process won the race
+            write_private(path, encode_master_key(secrets.token_bytes(32)))
+    return decode_master_key(path.read_bytes())
+
+
+def master_keys_dir() -> Path:
+    """The folder of older master keys, `<key_id>.key` each (base64, mode 0600): they still
+    unwrap the data keys they wrapped until `baomi keys rewrap` has moved every object to the
+    current key and `baomi keys retire` removes them. BAOMI_MASTER_KEYS_DIR, else
+    `<data>/vault-keys`."""
+    if value := os.environ.get("BAOMI_MASTER_KEYS_DIR"):
+        return Path(value).resolve()
+    return data_dir() / "vault-keys"

@@ -77,3 +77,15 @@ def test_blob_store_writes_atomically_and_privately(tmp_path):
     for bad in ("../etc/passwd", "ABC", ""):
         with pytest.raises(ValueError):
             store.put(bad, b"x")
+
+
+def test_local_blob_store_lists_its_names_and_passes_the_probe(tmp_path):
+    store = storage.LocalBlobStore(tmp_path / "blobs")
+    assert list(store.names()) == []
+    storage.probe(store)
+    names = sorted(storage.new_name() for _ in range(3))
+    for name in names:
+        store.put(name, b"ciphertext")
+    (tmp_path / "blobs" / names[0][:2] / f".{names[0]}.1234.tmp").write_bytes(b"half")  # a crashed write
+    (tmp_path / "blobs" / "README").write_text("not a blob")
+    assert sorted(store.names()) == names

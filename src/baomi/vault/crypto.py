@@ -9,14 +9,18 @@ key never touches the database.
 
 The algorithm's name is stored with each object, so another provider (SM4 through an
 accredited module, as the 密码法 asks for state secrets) can be added next to this one and
-old objects still decrypt with the provider they name.
+old objects still decrypt with the provider they name. Likewise each object names the master
+key that wrapped its data key (`key_id`), so master keys can be rotated (the keyring below,
+`baomi keys`, docs/operations.md "Key rotation").
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from cryptography.exceptions import InvalidTag
@@ -86,8 +90,63 @@ class AesGcmProvider:
                                 "or a different master key") from exc
 
 
-def provider(algorithm: str | None = None) -> CryptoProvider:
-    """The provider for `algorithm` (the one stored with an object), or the current default."""
+    def rewrap(self, *, wrapped_key: bytes, aad: bytes, to: AesGcmProvider) -> bytes:
+        """The same data key, unwrapped with this master key and wrapped again by `to`'s
+        (fresh nonce, same binding). The content's ciphertext is not touched."""
+        context = b"baomi.vault.wrap\x00" + aad
+        try:
+            data_key = self._master.decrypt(wrapped_key[:NONCE_BYTES], wrapped_key[NONCE_BYTES:], context)
+        except (InvalidTag, ValueError) as exc:
+            raise TamperedError("the wrapped key failed authentication under its master key") from exc
+        wrap_nonce = os.urandom(NONCE_BYTES)
+        return wrap_nonce + to._master.encrypt(wrap_nonce, data_key, context)
+
+
+# ---------------------------------------------------------------- the keyring
+#
+# One current master key (BAOMI_MASTER_KEY or <data>/master.key) wraps new data keys; older
+# ones stay in conf.master_keys_dir() as <key_id>.key so what they wrapped still opens while
+# `baomi keys rewrap` moves the wrapped keys over. Everything is read at use: a rotation done
+# by the command line is seen by running servers at once.
+
+_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+def older_key_path(kid: str) -> Path:
+    if not _KEY_ID.match(kid):
+        raise TamperedError(f"bad master key id: {kid!r}")
+    return conf.master_keys_dir() / f"{kid}.key"
+
+
+def older_keys() -> dict[str, Path]:
+    """key_id → file of every older master key kept in the keys folder."""
+    folder = conf.master_keys_dir()
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(folder.glob("*.key")) if _KEY_ID.match(p.stem)}
+
+
+def master_for(kid: str) -> bytes:
+    """The master key named `kid`: the current one, or an older one from the keys folder.
+
+    A file whose content does not match its name is refused (a key copied under the wrong
+    name would otherwise fail later as a confusing authentication error)."""
+    current = conf.master_key()
+    if key_id(current) == kid:
+        return current
+    path = older_key_path(kid)
+    try:
+        key = conf.decode_master_key(path.read_bytes(), source=str(path))
+    except FileNotFoundError:
+        raise TamperedError(f"master key {kid} is not in the keyring (retired or never installed)") from None
+    if key_id(key) != kid:
+        raise TamperedError(f"{path} holds another key ({key_id(key)})")
+    return key
+
+
+def provider(algorithm: str | None = None, key_id: str | None = None) -> CryptoProvider:
+    """The provider for `algorithm` (the one stored with an object), or the current default,
+    keyed with the master key `key_id` names (the object's), or the current one."""
     if algorithm not in (None, AesGcmProvider.algorithm):
         raise TamperedError(f"unknown algorithm: {algorithm}")
-    return AesGcmProvider(conf.master_key())
+    return AesGcmProvider(conf.master_key() if key_id is None else master_for(key_id))
