@@ -364,8 +364,14 @@ def totp_confirm(*, actor: User, device: TOTPDevice, code: str) -> TOTPDevice:
 
 
 def mfa_required(person: User) -> bool:
-    """The three administrators must use a second factor; anyone who enrolled uses it too."""
-    return bool(person.admin_role) or TOTPDevice.objects.filter(user=person, confirmed=True).exists()
+    """The three administrators must use a second factor, and so must the people the
+    security-key policy covers (BAOMI_REQUIRE_SECURITY_KEY_LEVEL); anyone who enrolled a
+    factor (TOTP or a security key) uses it too."""
+    from django_otp import user_has_device
+
+    from baomi.securitykeys.policy import key_required
+
+    return bool(person.admin_role) or key_required(person) or user_has_device(person, confirmed=True)
 
 
 # ---------------------------------------------------------------- bootstrap (server command line)

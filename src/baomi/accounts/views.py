@@ -97,14 +97,31 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def otp_verify(request: HttpRequest) -> HttpResponse:
+    from baomi.securitykeys.models import SecurityKey
+    from baomi.securitykeys.policy import key_required, required_level
+
     user = _user(request)
     form = forms.OtpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    has_keys = SecurityKey.objects.filter(user=user, confirmed=True).exists()
+    # BAOMI_REQUIRE_SECURITY_KEY_LEVEL: TOTP alone no longer passes for the people it covers
+    # (without a key yet, TOTP only opens the way to enrolling one: see the gate).
+    key_only = key_required(user) and has_keys
+    level = required_level()
+    key_reason = _("您可知悉%(level)s及以上国家秘密，须使用安全密钥验证，动态口令不能单独通过") % {
+        "level": level.zh if level else ""}
+    if request.method == "POST" and key_only:
+        record(actor=user, action="mfa.verify", obj=user, outcome=Outcome.DENIED,
+               summary=f"{user.username} 须使用安全密钥，拒绝动态口令", details={"method": "totp"})
+        form.add_error(None, key_reason)
+    elif request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"].strip()
         device = next((d for d in TOTPDevice.objects.filter(user=user, confirmed=True) if d.verify_token(code)), None)
         if device is not None:
             otp_login(request, device)
             record(actor=user, action="mfa.verify", obj=user, summary=f"{user.username} 动态口令验证通过")
+            if key_required(user):
+                messages.info(request, _("动态口令已通过；您还须绑定安全密钥"))
+                return redirect("securitykeys:setup")
             target = request.GET.get("next", "")
             if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                    require_https=request.is_secure()):
@@ -113,7 +130,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         record(actor=user, action="mfa.verify", obj=user, outcome=Outcome.DENIED,
                summary=f"{user.username} 动态口令错误")
         form.add_error("code", _("动态口令不正确"))
-    return render(request, "accounts/otp_verify.html", {"form": form})
+    return render(request, "accounts/otp_verify.html", {
+        "form": form, "has_totp": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "has_keys": has_keys, "key_only": key_only, "key_reason": key_reason,
+    })
 
 
 @login_required
@@ -133,7 +153,18 @@ def profile(request: HttpRequest) -> HttpResponse:
         "form": form, "tokens": selectors.tokens_of(user), "new_token": new_token,
         "has_totp": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "roles": policy.role_labels(user),
+        **_security_key_context(user),
     })
+
+
+def _security_key_context(user: User) -> dict[str, Any]:
+    """The profile's 安全密钥 section (baomi.securitykeys)."""
+    from baomi.securitykeys.policy import key_required, required_level
+    from baomi.securitykeys.selectors import keys_of
+
+    level = required_level()
+    return {"security_keys": keys_of(user), "security_key_required": key_required(user),
+            "security_key_level": level.zh if level else ""}
 
 
 @login_required

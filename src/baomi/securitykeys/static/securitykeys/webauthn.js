@@ -1,0 +1,123 @@
+// Security keys (WebAuthn) for Baomi: calls navigator.credentials.create/get with the options
+// the server made, converting between base64url (JSON) and ArrayBuffer (the browser API).
+// Buttons: <button data-webauthn="register|authenticate" data-begin=URL data-finish=URL>.
+(function () {
+  "use strict";
+
+  function toBuffer(text) {
+    var b64 = text.replace(/-/g, "+").replace(/_/g, "/");
+    b64 += "===".slice((b64.length + 3) % 4);
+    var raw = atob(b64);
+    var bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes.buffer;
+  }
+
+  function toText(buffer) {
+    var bytes = new Uint8Array(buffer);
+    var raw = "";
+    for (var i = 0; i < bytes.length; i++) raw += String.fromCharCode(bytes[i]);
+    return btoa(raw).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function csrfToken() {
+    var field = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return field ? field.value : "";
+  }
+
+  async function post(url, body) {
+    var response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrfToken()},
+      body: JSON.stringify(body || {})
+    });
+    var data = await response.json().catch(function () { return {}; });
+    if (!response.ok) throw new Error(data.error || response.statusText);
+    return data;
+  }
+
+  function descriptors(list) {
+    return (list || []).map(function (d) { return Object.assign({}, d, {id: toBuffer(d.id)}); });
+  }
+
+  async function register(button) {
+    var options = await post(button.dataset.begin);
+    options.challenge = toBuffer(options.challenge);
+    options.user.id = toBuffer(options.user.id);
+    options.excludeCredentials = descriptors(options.excludeCredentials);
+    var credential = await navigator.credentials.create({publicKey: options});
+    var response = credential.response;
+    var nameField = document.getElementById(button.dataset.nameField || "");
+    return post(button.dataset.finish, {
+      name: nameField ? nameField.value : "",
+      credential: {
+        id: credential.id,
+        rawId: toText(credential.rawId),
+        type: credential.type,
+        authenticatorAttachment: credential.authenticatorAttachment || undefined,
+        clientExtensionResults: credential.getClientExtensionResults(),
+        response: {
+          clientDataJSON: toText(response.clientDataJSON),
+          attestationObject: toText(response.attestationObject),
+          transports: response.getTransports ? response.getTransports() : []
+        }
+      }
+    });
+  }
+
+  async function authenticate(button) {
+    var options = await post(button.dataset.begin);
+    options.challenge = toBuffer(options.challenge);
+    options.allowCredentials = descriptors(options.allowCredentials);
+    var credential = await navigator.credentials.get({publicKey: options});
+    var response = credential.response;
+    return post(button.dataset.finish, {
+      credential: {
+        id: credential.id,
+        rawId: toText(credential.rawId),
+        type: credential.type,
+        authenticatorAttachment: credential.authenticatorAttachment || undefined,
+        clientExtensionResults: credential.getClientExtensionResults(),
+        response: {
+          clientDataJSON: toText(response.clientDataJSON),
+          authenticatorData: toText(response.authenticatorData),
+          signature: toText(response.signature),
+          userHandle: response.userHandle ? toText(response.userHandle) : undefined
+        }
+      }
+    });
+  }
+
+  function explain(error, button) {
+    // The browser's own errors are in English; say what they mean for the person.
+    if (error && error.name === "NotAllowedError") return button.dataset.msgCancelled;
+    if (error && error.name === "InvalidStateError") return button.dataset.msgRegistered;
+    if (error && error.name === "SecurityError") return button.dataset.msgInsecure;
+    return (error && error.message) || String(error);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-webauthn]").forEach(function (button) {
+      var status = document.getElementById(button.dataset.status || "");
+      if (!window.PublicKeyCredential) {
+        button.disabled = true;
+        if (status) { status.textContent = button.dataset.msgUnsupported; status.hidden = false; }
+        return;
+      }
+      button.addEventListener("click", async function (event) {
+        event.preventDefault();
+        if (status) status.hidden = true;
+        button.disabled = true;
+        try {
+          var ceremony = button.dataset.webauthn === "register" ? register : authenticate;
+          var result = await ceremony(button);
+          window.location.assign(result.redirect || "/");
+        } catch (error) {
+          if (status) { status.textContent = explain(error, button); status.hidden = false; }
+          button.disabled = false;
+        }
+      });
+    });
+  });
+})();
