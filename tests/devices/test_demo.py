@@ -8,7 +8,8 @@ import pytest
 
 from baomi import demo
 from baomi.audit.verify import verify
-from baomi.devices.models import Binding, Device, DeviceStatus, ScanAlert, ScanReport
+from baomi.devices import rules
+from baomi.devices.models import Anomaly, Binding, Device, DeviceStatus, InputApproval, ScanAlert, ScanReport
 
 
 @pytest.fixture
@@ -29,4 +30,13 @@ def test_demo_devices(db, data_dir):
     alert = ScanAlert.objects.get(report=report)
     assert alert.fingerprint and (alert.rectification_ref or alert.status == "pending")
     assert {d.asset_no for d in Device.objects.filter(kind="classified_pc")} >= {"JY-PC-01", "GH-PC-01"}
+    # SYS-08/10/13/15/17
+    inputs = {t.material[:4]: t.status for t in InputApproval.objects.all()}
+    assert inputs == {"党组会议": "closed", "2027": "approved"}
+    reused = Device.objects.get(asset_no="U-JY-07")
+    assert (reused.level, reused.content_level) == (1, 0)
+    assert reused.reuses.get().status == "done" and reused.sanitisations.get().specialist
+    assert [d.unit.code for d in rules.reviews_due()] and "secretariat" not in {
+        d.unit.code for d in rules.reviews_due()}
+    assert Anomaly.objects.get().important
     assert verify().ok

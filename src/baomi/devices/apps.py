@@ -9,7 +9,8 @@ class DevicesConfig(AppConfig):
 
     def ready(self) -> None:
         from baomi import inbox
-        from baomi.devices import selectors, services
+        from baomi.devices import rules, selectors, services
 
         services.register_request_types()
+        rules.register_request_types()
         inbox.register("devices", selectors.inbox_items)

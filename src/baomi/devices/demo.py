@@ -6,7 +6,16 @@
   media — registered as used on 规划科's 涉密计算机;
 - 财务科's 涉密计算机 under repair by an outside company, 赵磊 supervising, the disk kept;
 - a check of the 办公室's internet computer found a passage of a registered carrier: the
-  import opened a rectification item (kept 待整改 here when inspections is not installed).
+  import opened a rectification item (kept 待整改 here when inspections is not installed);
+- SYS-08/10: 王芳 put the 党组会议纪要 (机密) into the 机要室's computer with 刘敏's approval, then
+  deleted it and sanitised the machine in front of 刘敏; a second approved input (the 年度
+  保密工作要点) is still open and reminded in her 我的待办;
+- SYS-13: the 机要室's old 秘密 USB drive U-JY-07, reused as an 内部 exchange drive with 陈国强's
+  approval after the 市保密技术服务中心's technician sanitised it;
+- SYS-15: 秘书股 reviewed the data it entered two months ago; the other units are reminded
+  (quarterly by default — the seed only says 定期);
+- SYS-17: 孙伟 reported the 项目库 folder on 规划科's 涉密计算机 moved without explanation
+  (important: the 机要员 are told too), not yet handled.
 """
 
 from __future__ import annotations
@@ -18,8 +27,9 @@ import zlib
 from django.utils import timezone
 
 from baomi.accounts.models import Unit, User
+from baomi.approvals.services import request_decide
 from baomi.carriers.models import Carrier, CarrierKind
-from baomi.devices import services
+from baomi.devices import rules, services
 from baomi.devices.models import Device
 from baomi.levels import Level
 
@@ -73,3 +83,34 @@ def load(password: str) -> None:
     ]
     data = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode()
     services.scan_import(actor=officer, device=net, data=data)
+
+    _rules_story(password, people, units, today)
+
+
+def _rules_story(password: str, people: dict[str, User], units: dict[str, Unit], today: datetime.date) -> None:
+    officer, wangfang, liumin = people["lijianhua"], people["wangfang"], people["liumin"]
+    pc = Device.objects.get(asset_no="JY-PC-01")
+    for material, level, purpose in (("党组会议纪要（2026年第9次）", Level.SECRET, "打印分发党组成员"),
+                                     ("2027年度保密工作要点（送审稿）", Level.CONFIDENTIAL, "修改定稿后打印")):
+        task = rules.input_request(actor=wangfang, device=pc, material=material, level=int(level), purpose=purpose)
+        assert task.approval is not None
+        request_decide(actor=liumin, request=task.approval, approve=True, comment="同意，处理完毕即删除",
+                       password=password)
+        if level == Level.SECRET:
+            rules.input_sanitise(actor=wangfang, task=task, method="overwrite", witness=liumin,
+                                 note="文件已彻底删除，空闲空间三次覆写，回收站与临时文件已清理")
+    usb = services.device_register(
+        actor=officer, asset_no="U-JY-07", kind="usb", network="standalone", level=int(Level.CONFIDENTIAL),
+        custodian=wangfang, unit=units["secretariat"], location="机要室 2 号密码柜", name="爱国者 16GB",
+        content_level=int(Level.CONFIDENTIAL))
+    reuse = rules.medium_reuse_request(actor=officer, medium=usb, new_level=int(Level.INTERNAL),
+                                       new_purpose="改作内部资料交换专用U盘")
+    assert reuse.approval is not None
+    request_decide(actor=people["chen"], request=reuse.approval, approve=True, comment="同意，须经专业人员处理",
+                   password=password)
+    rules.medium_reuse_sanitise(actor=officer, reuse=reuse, specialist="示范市保密技术服务中心 张工",
+                                method="tool", witness=wangfang, note="专用工具全盘擦除并校验")
+    rules.data_review_record(actor=liumin, unit=units["secretariat"], done_on=today - datetime.timedelta(days=60),
+                             note="清理过期草稿 23 份，核对涉密计算机文件目录与登记一致")
+    rules.anomaly_report(actor=people["sunwei"], device=Device.objects.get(asset_no="GH-PC-01"), kind="moved",
+                         description="D:/规划/项目库 文件夹被移至其他目录，本人未操作", important=True)

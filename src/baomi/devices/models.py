@@ -244,3 +244,140 @@ class ScanAlert(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+# ---------------------------------------------------------------- SYS-08/10/13/15/17
+
+
+class SanitiseMethod(models.TextChoices):
+    DELETE_OVERWRITE = "overwrite", _("删除并覆写（多次擦除）")
+    FORMAT = "format", _("低级格式化")
+    DEGAUSS = "degauss", _("消磁")
+    TOOL = "tool", _("专用保密技术处理工具")
+
+
+class InputStatus(models.TextChoices):
+    PENDING = "pending", _("审批中")
+    APPROVED = "approved", _("已批准，待删除处理")
+    REJECTED = "rejected", _("未批准")
+    CLOSED = "closed", _("已删除并技术处理")
+
+
+class InputApproval(models.Model):
+    """SYS-08: classified material put into a computer only with the 主管领导's approval; SYS-10:
+    the task stays open until the machine's deletion and sanitisation is logged."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="input_approvals")
+    material = models.CharField(_("录入材料"), max_length=200)
+    level = models.PositiveSmallIntegerField(_("材料密级"), choices=LEVEL_CHOICES)
+    purpose = models.TextField(_("录入事由"))
+    status = models.CharField(_("状态"), max_length=10, choices=InputStatus.choices, default=InputStatus.PENDING)
+    approval = models.ForeignKey("approvals.ApprovalRequest", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [models.CheckConstraint(condition=Q(level__gte=3, level__lte=5), name="input_level_secret")]
+
+    def __str__(self) -> str:
+        return f"input {self.pk}"
+
+
+class ReuseStatus(models.TextChoices):
+    PENDING = "pending", _("审批中")
+    APPROVED = "approved", _("已批准，待专业人员处理")
+    REJECTED = "rejected", _("未批准")
+    DONE = "done", _("已技术处理，密级已调整")
+
+
+class MediumReuse(models.Model):
+    """SYS-13: a classified medium reused for another purpose — approved by the 办公室领导,
+    sanitised by a named specialist; only then its level may go down."""
+
+    medium = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="reuses")
+    new_level = models.PositiveSmallIntegerField(_("改作他用后的密级"), choices=LEVEL_CHOICES)
+    new_purpose = models.CharField(_("改作何用"), max_length=200)
+    status = models.CharField(_("状态"), max_length=10, choices=ReuseStatus.choices, default=ReuseStatus.PENDING)
+    approval = models.ForeignKey("approvals.ApprovalRequest", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"reuse {self.pk}"
+
+
+class Sanitisation(models.Model):
+    """删除与保密技术处理记录 (SYS-10, SYS-13): who, when, how, in front of whom."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="sanitisations")
+    input = models.ForeignKey(InputApproval, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="sanitisations")
+    reuse = models.ForeignKey(MediumReuse, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="sanitisations")
+    method = models.CharField(_("处理方式"), max_length=10, choices=SanitiseMethod.choices)
+    operator = models.ForeignKey("accounts.User", verbose_name=_("操作人"), on_delete=models.PROTECT,
+                                 related_name="+")
+    # SYS-13: the 专业人员 (a technician of the unit or of a qualified company) named on the record.
+    specialist = models.CharField(_("专业人员"), max_length=100, blank=True)
+    witness = models.ForeignKey("accounts.User", verbose_name=_("监督人"), on_delete=models.PROTECT,
+                                related_name="+")
+    done_at = models.DateTimeField(_("处理时间"))
+    note = models.TextField(_("说明"), blank=True)
+    recorded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-done_at"]
+
+    def __str__(self) -> str:
+        return f"sanitisation {self.pk}"
+
+
+class DataReview(models.Model):
+    """SYS-15: a unit's periodic review of the files and data it entered into its computers."""
+
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="+")
+    done_on = models.DateField(_("审查日期"))
+    note = models.TextField(_("审查情况"))
+    done_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-done_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"review {self.unit_id} {self.done_on}"
+
+
+class AnomalyKind(models.TextChoices):
+    MODIFIED = "modified", _("无故修改")
+    MOVED = "moved", _("无故移动")
+    DELETED = "deleted", _("无故删除")
+
+
+class Anomaly(models.Model):
+    """SYS-17: files or data changed, moved or deleted without explanation — reported to the
+    系统管理员 and logged; important ones also to the 秘书股文书机要室 (the 机要员)."""
+
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="anomalies")
+    kind = models.CharField(_("异常类型"), max_length=10, choices=AnomalyKind.choices)
+    description = models.TextField(_("异常情况"))
+    important = models.BooleanField(_("涉及重要文电资料"), default=False)
+    reported_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    reported_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handling = models.TextField(_("处理情况"), blank=True)
+
+    class Meta:
+        ordering = ["-reported_at"]
+
+    def __str__(self) -> str:
+        return f"anomaly {self.pk}"

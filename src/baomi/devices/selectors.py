@@ -51,6 +51,7 @@ def inbox_items(person: User) -> list[inbox.Item]:
         for scrap in Scrap.objects.filter(status=ScrapStatus.APPROVED).select_related("device")[:50]:
             items.append(inbox.Item(kind=_("销毁"), title=_("%(device)s 已批准报废，待监销销毁") % {
                 "device": scrap.device.label}, url=reverse("devices:detail", args=[scrap.device_id])))
+    items.extend(_rule_items(person))
     from baomi.personnel.selectors import open_departure
 
     if open_departure(person) is not None:
@@ -59,4 +60,46 @@ def inbox_items(person: User) -> list[inbox.Item]:
         for device in devices_held_by(person)[:50]:
             items.append(inbox.Item(kind=_("交回"), title=_("离岗前交回 %(device)s") % {"device": device.label},
                                     url=reverse("devices:detail", args=[device.pk])))
+    return items
+
+
+def _rule_items(person: User) -> list[inbox.Item]:
+    """SYS-10 sanitisation owed after an approved input, SYS-13 approved reuses awaiting the
+    specialist, SYS-15 unit data reviews due, SYS-17 unexplained changes not yet handled."""
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from baomi.accounts.models import RoleAssignment
+    from baomi.devices import rules
+    from baomi.devices.models import Anomaly, InputApproval, InputStatus, MediumReuse, ReuseStatus
+
+    items: list[inbox.Item] = []
+    manager = policy.may(person, policy.Perm.MANAGE_DEVICES)
+    for task in (InputApproval.objects.filter(status=InputStatus.APPROVED)
+                 .filter(Q(device__custodian=person) | Q(requested_by=person)).select_related("device")[:50]):
+        items.append(inbox.Item(kind=_("技术处理"), title=_(
+            "%(device)s：%(material)s 处理完毕后须删除并进行技术处理") % {
+            "device": task.device.label, "material": task.material},
+            url=reverse("devices:detail", args=[task.device_id]), due=task.approved_at))
+    if manager:
+        for reuse in MediumReuse.objects.filter(status=ReuseStatus.APPROVED).select_related("medium")[:50]:
+            items.append(inbox.Item(kind=_("技术处理"), title=_("%(device)s 已批准改作他用，待专业人员保密技术处理") % {
+                "device": reuse.medium.label}, url=reverse("devices:detail", args=[reuse.medium_id])))
+    officer = RoleAssignment.objects.filter(user=person, role="secrecy_officer")
+    if officer.exists():
+        org_wide = officer.filter(unit__isnull=True).exists()
+        mine = set(officer.values_list("unit_id", flat=True))
+        for due in rules.reviews_due():
+            if org_wide or mine & {due.unit.pk, *(u.pk for u in due.unit.ancestors())}:
+                items.append(inbox.Item(kind=_("数据审查"), title=_(
+                    "%(unit)s 须定期整理、审查输入计算机的文件和数据") % {
+                    "unit": due.unit.name}, url=reverse("devices:reviews"), due=due.due_on))
+    keeper = RoleAssignment.objects.filter(user=person, role="confidential_secretary").exists()
+    if manager or keeper:
+        open_ = Anomaly.objects.filter(handled_at__isnull=True).select_related("device")
+        if not manager:
+            open_ = open_.filter(important=True)
+        for row in open_[:50]:
+            items.append(inbox.Item(kind=_("异常"), title=_("%(device)s 文件、数据%(kind)s") % {
+                "device": row.device.label, "kind": row.get_kind_display()}, url=reverse("devices:anomalies")))
     return items

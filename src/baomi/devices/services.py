@@ -151,6 +151,9 @@ def device_set_level(*, actor: User, device: Device, level: int, network: str | 
         if lvl < device.content_level:
             raise Refused(_("介质曾存储%(level)s级内容，密级不得低于%(level)s（存储过涉密文件的介质按涉密载体管理）")
                           % {"level": Level(device.content_level).zh})
+        if device.kind in MEDIA_KINDS and lvl < device.level:
+            # SYS-12/13: the one way down is 改作他用 (approval, then a specialist's sanitisation).
+            raise Refused(_("介质密级不得直接降低：改作他用须经办公室领导批准并由专业人员进行保密技术处理"))
         _require_custodian(device.custodian, lvl)
         if lvl < device.level and device.media_bindings.filter(
                 unbound_at__isnull=True, medium__level__gt=int(lvl)).exists():
@@ -382,7 +385,7 @@ def device_destroy(*, actor: User, device: Device, witness_password: str) -> Scr
     return scrap
 
 
-def _may_decide(request: ApprovalRequest, person: User) -> str | None:
+def may_decide_by_level(request: ApprovalRequest, person: User) -> str | None:
     if request.level is not None and not policy.may_know(person, Level(request.level)):
         return _("您的涉密类别不能知悉%(level)s级事项，不能审批") % {"level": Level(request.level).zh}
     return None
@@ -392,7 +395,7 @@ def register_request_types() -> None:
     # Default route: the device's unit leader, then the secrecy office (as carriers' destruction).
     registry.register(registry.RequestType(
         code=SCRAP, label="报废涉密设备", on_approved=_scrap_approved, on_rejected=_scrap_closed,
-        may_decide=_may_decide, default_steps=(("approver", "requester_unit"), ("secrecy_officer", "org"))))
+        may_decide=may_decide_by_level, default_steps=(("approver", "requester_unit"), ("secrecy_officer", "org"))))
 
 
 # ---------------------------------------------------------------- scan reports

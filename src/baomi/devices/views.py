@@ -15,14 +15,21 @@ from django.views.decorators.http import require_POST
 
 from baomi import policy
 from baomi.accounts.models import Unit, User
-from baomi.devices import selectors, services
+from baomi.devices import rules, selectors, services
 from baomi.devices.models import (
+    COMPUTER_KINDS,
     LEVEL_CHOICES,
     MEDIA_KINDS,
+    Anomaly,
+    AnomalyKind,
     Binding,
+    DataReview,
     DeviceKind,
     DeviceStatus,
+    InputApproval,
+    MediumReuse,
     Network,
+    SanitiseMethod,
     ScrapMethod,
 )
 from baomi.errors import BaomiError, Invalid, Refused
@@ -107,8 +114,67 @@ def device_detail(request: HttpRequest, device_id: int) -> HttpResponse:
         "reports": list(selectors.reports_for(user, device)[:20]),
         "targets": list(others.exclude(kind__in=MEDIA_KINDS)[:200]) if device.kind in MEDIA_KINDS else [],
         "levels": LEVEL_CHOICES, "networks": Network.choices, "methods": ScrapMethod.choices,
-        "people": list(User.objects.filter(is_active=True, admin_role="").order_by("username")) if manager else [],
+        # Witnesses: anyone for the 保密办; a custodian picks among the device's unit.
+        "people": list(User.objects.filter(is_active=True, admin_role="").order_by("username")
+                       if manager else User.objects.filter(is_active=True, admin_role="", unit=device.unit)
+                       .order_by("username")),
+        "is_computer": device.kind in COMPUTER_KINDS, "inputs": list(device.input_approvals.all()[:20]),
+        "reuses": list(device.reuses.all()[:10]),
+        "sanitisations": list(device.sanitisations.select_related("operator", "witness")[:20]),
+        "anomalies": list(device.anomalies.all()[:20]), "sanitise_methods": SanitiseMethod.choices,
+        "anomaly_kinds": AnomalyKind.choices,
     })
+
+
+@login_required
+def reviews(request: HttpRequest) -> HttpResponse:
+    """SYS-15: the units' periodic data reviews — due ones and the record of those done."""
+    user: User = request.user  # type: ignore[assignment]
+    if user.admin_role:
+        raise Refused(_("管理员不办理业务"))
+    if request.method == "POST":
+        try:
+            unit = Unit.objects.filter(pk=int(request.POST.get("unit") or 0)).first()
+            if unit is None:
+                raise Invalid(_("请选择单位"))
+            rules.data_review_record(actor=user, unit=unit, note=request.POST.get("note", ""),
+                                     done_on=_date(request.POST.get("done_on")))
+            messages.success(request, _("已登记"))
+        except (BaomiError, ValueError) as exc:
+            messages.error(request, exc.message if isinstance(exc, BaomiError) else _("输入无效"))
+        return redirect("devices:reviews")
+    units = [u for u in Unit.objects.order_by("sort_order", "pk") if rules.may_review(user, u)]
+    ids = {u.pk for u in units}
+    return render(request, "devices/reviews.html", {
+        "due": [d for d in rules.reviews_due() if d.unit.pk in ids], "units": units,
+        "done": DataReview.objects.filter(unit_id__in=ids).select_related("unit", "done_by")[:50],
+        "months": rules.review_months()})
+
+
+@login_required
+def anomalies(request: HttpRequest) -> HttpResponse:
+    """SYS-17: the 系统管理员 and the 保密办 see and handle every report; the 机要员 the important ones."""
+    from baomi.accounts.models import RoleAssignment
+
+    user: User = request.user  # type: ignore[assignment]
+    handler = rules.may_handle_anomalies(user)
+    keeper = RoleAssignment.objects.filter(user=user, role="confidential_secretary").exists()
+    if not handler and not keeper:
+        raise Refused(_("您无权查看文件、数据异常报告"))
+    rows = Anomaly.objects.select_related("device", "reported_by", "handled_by")
+    if not handler:
+        rows = rows.filter(important=True)
+    if request.method == "POST" and handler:
+        try:
+            row = rows.filter(pk=int(request.POST.get("anomaly") or 0)).first()
+            if row is None:
+                raise Invalid(_("对象不存在"))
+            rules.anomaly_handle(actor=user, anomaly=row, handling=request.POST.get("handling", ""))
+            messages.success(request, _("已登记处理情况"))
+        except (BaomiError, ValueError) as exc:
+            messages.error(request, exc.message if isinstance(exc, BaomiError) else _("输入无效"))
+        return redirect("devices:anomalies")
+    return render(request, "devices/anomalies.html", {"rows": rows[:200], "handler": handler})
 
 
 def _actions(request: HttpRequest, user: User, device: Any) -> dict[str, Callable[[], Any]]:
@@ -133,6 +199,21 @@ def _actions(request: HttpRequest, user: User, device: Any) -> dict[str, Callabl
         "destroy": lambda: services.device_destroy(actor=user, device=device,
                                                    witness_password=post.get("password", "")),
         "scan": lambda: services.scan_import(actor=user, device=device, data=_upload(request)),
+        "input": lambda: rules.input_request(actor=user, device=device, material=post.get("material", ""),
+                                             level=int(post.get("level") or 0), purpose=post.get("purpose", "")),
+        "sanitise": lambda: rules.input_sanitise(
+            actor=user, task=InputApproval.objects.get(pk=int(post.get("input") or 0), device=device),
+            method=post.get("method", ""), witness=_person(post.get("witness")), note=post.get("note", "")),
+        "reuse": lambda: rules.medium_reuse_request(actor=user, medium=device,
+                                                    new_level=int(post.get("level") or 0),
+                                                    new_purpose=post.get("purpose", "")),
+        "reuse_sanitise": lambda: rules.medium_reuse_sanitise(
+            actor=user, reuse=MediumReuse.objects.get(pk=int(post.get("reuse") or 0), medium=device),
+            specialist=post.get("specialist", ""), method=post.get("method", ""),
+            witness=_person(post.get("witness")), note=post.get("note", "")),
+        "anomaly": lambda: rules.anomaly_report(actor=user, device=device, kind=post.get("kind", ""),
+                                                description=post.get("description", ""),
+                                                important=post.get("important") == "on"),
     }
 
 
@@ -155,7 +236,7 @@ def device_action(request: HttpRequest, device_id: int, action: str) -> HttpResp
         raise Http404
     try:
         handler()
-    except Binding.DoesNotExist:
+    except (Binding.DoesNotExist, InputApproval.DoesNotExist, MediumReuse.DoesNotExist):
         raise Http404 from None
     except (BaomiError, ValueError) as exc:
         messages.error(request, exc.message if isinstance(exc, BaomiError) else _("输入无效"))

@@ -47,7 +47,7 @@ class RectOut(Schema):
     verifier_id: int | None
 
 
-class NoteIn(Schema):
+class InspectionsNoteIn(Schema):
     note: str = ""
 
 
@@ -56,7 +56,7 @@ class VerifyIn(Schema):
     note: str = ""
 
 
-class EntryIn(Schema):
+class InspectionsEntryIn(Schema):
     person_id: int
     purpose: str
 
@@ -89,7 +89,7 @@ def _rect(user: User, rect_id: int) -> Rectification:
 
 
 @router.post("/rectifications/{rect_id}/report", response=RectOut)
-def rect_report(request: HttpRequest, rect_id: int, body: NoteIn) -> Rectification:
+def rect_report(request: HttpRequest, rect_id: int, body: InspectionsNoteIn) -> Rectification:
     user = _user(request)
     return services.rectification_report(actor=user, rect=_rect(user, rect_id), note=body.note)
 
@@ -102,7 +102,7 @@ def rect_verify(request: HttpRequest, rect_id: int, body: VerifyIn) -> Rectifica
 
 
 @router.post("/sites/{site_id}/entries")
-def site_entry(request: HttpRequest, site_id: int, body: EntryIn) -> dict[str, int]:
+def site_entry(request: HttpRequest, site_id: int, body: InspectionsEntryIn) -> dict[str, int]:
     user = _user(request)
     site = selectors.sites_visible_to(user).filter(pk=site_id).first()
     person = User.objects.filter(pk=body.person_id, is_active=True).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from baomi.inspections import views
+from baomi.inspections import manage, views
 
 app_name = "inspections"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("annual/<int:year>.docx", views.annual, name="annual"),
     path("rectifications/<int:pk>/", views.rect, name="rect"),
     path("sites/<int:pk>/", views.site, name="site"),
+    path("manage/<str:action>/", manage.office_action, name="office_action"),
+    path("templates/<int:pk>/", manage.template, name="template"),
 ]

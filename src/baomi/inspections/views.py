@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from baomi import policy
 from baomi.accounts.models import User
 from baomi.errors import BaomiError, Invalid, NotFound, Refused
-from baomi.inspections import reports, selectors, services
+from baomi.inspections import manage, reports, selectors, services
 from baomi.inspections.models import Finding, InspectionStatus, RectStatus, Result, Severity
 
 
@@ -27,7 +27,9 @@ def _user(request: HttpRequest) -> User:
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    office = policy.is_inspection_office(user)
     return render(request, "inspections/index.html", {
+        **(manage.office_context(user) if office else {}),
         "inspections": selectors.inspections_visible_to(user)[:100],
         "rects": selectors.rectifications_visible_to(user).exclude(status=RectStatus.CLOSED)[:200],
         "sites": selectors.sites_visible_to(user),
@@ -35,7 +37,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "risks": selectors.risks_visible_to(user)[:100],
         "reminders": selectors.reminders_open(user)[:50],
         "today": datetime.date.today(),  # noqa: DTZ011
-        "office": policy.is_inspection_office(user),
+        "office": office,
     })
 
 
@@ -45,6 +47,10 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = selectors.inspections_visible_to(user).filter(pk=pk).first()
     if inspection is None:
         raise NotFound(_("对象不存在"))
+    if request.method == "POST" and request.POST.get("action") in ("assign", "risk"):
+        handler = manage.inspection_actions(user, inspection, request.POST)[request.POST["action"]]
+        manage.run(request, handler, _("已保存"))
+        return redirect("inspections:detail", pk=pk)
     if request.method == "POST" and request.POST.get("action") in ("finding", "complete"):
         try:
             if request.POST["action"] == "complete":
@@ -83,6 +89,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "inspection": inspection, "rows": [(i, answers.get(i.pk)) for i in items], "results": Result.choices,
         "findings": inspection.findings.select_related("rectification__owner"), "severities": Severity.choices,
         "editable": inspection.status != InspectionStatus.DONE,
+        "office": policy.is_inspection_office(user),
+        "people": list(User.objects.filter(is_active=True, admin_role="").order_by("username"))
+        if policy.is_inspection_office(user) else [],
     })
 
 
@@ -154,6 +163,15 @@ def site(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.sites_visible_to(user).filter(pk=pk).first()
     if found is None:
         raise NotFound(_("对象不存在"))
+    if request.method == "POST":
+        handler = manage.site_actions(user, found, request.POST).get(request.POST.get("action", ""))
+        if handler is None:
+            raise NotFound(_("对象不存在"))
+        manage.run(request, handler, _("已保存"))
+        return redirect("inspections:site", pk=pk)
+    office = policy.is_inspection_office(user)
     return render(request, "inspections/site.html", {
+        "office": office, "keeper": office or found.responsible_id == user.pk,
+        "people": list(User.objects.filter(is_active=True, admin_role="").order_by("username")) if office else [],
         "site": found, "allowed": found.allowed.all(), "entries": found.entries.select_related("person")[:100],
         "shifts": found.shifts.select_related("person", "handover_to")[:50], "drills": found.drills.all()[:20]})
