@@ -80,14 +80,14 @@ FROM (SELECT i, random() AS r1, random() AS r2, random() AS r3 FROM generate_ser
 
 INSERT INTO carriers_carrier (id, register_no, direction, kind, title, doc_number, source_unit, destination_unit,
                               level, marking, period_stated, secret_type, dated_on, registered_on, return_by,
-                              note, created_at, created_by_id, unit_id)
+                              note, meeting_name, created_at, created_by_id, unit_id)
 SELECT id, 'SW' || lpad(id::text, 8, '0'), CASE WHEN r3 < 0.7 THEN 'incoming' ELSE 'made' END, 'paper',
        '关于第' || id || '号事项的通知', '示发〔' || (2016 + id % 10) || '〕' || (id % 400) || '号', '上级机关', '',
        level, CASE level WHEN 2 THEN '工作秘密' WHEN 3 THEN '秘密★5年' WHEN 4 THEN '机密★10年' ELSE '绝密★30年' END,
        true, CASE WHEN level >= 3 THEN 'state' ELSE 'work' END,
        date '2026-11-01' - (id::bigint * 3650 / :carriers)::int - 3,
        date '2026-11-01' - (id::bigint * 3650 / :carriers)::int,
-       NULL, '', now(), 1 + ((section - 101) / 9), section
+       NULL, '', '', now(), 1 + ((section - 101) / 9), section
 FROM gen;
 SELECT setval(pg_get_serial_sequence('carriers_carrier', 'id'), :carriers + 1);
 

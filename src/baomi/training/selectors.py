@@ -78,10 +78,14 @@ class Standing:
         return bool(self.overdue)
 
 
-def standings(reader: User | None, year: int, *, unit_id: int | None = None) -> list[Standing]:
+def standings(reader: User | None, year: int, *, unit_id: int | None = None,
+              person_id: int | None = None) -> list[Standing]:
     """Every cleared, active person the reader may see (reader None: the scheduler, all),
-    with this year's hours summed in SQL (a session counts in the year it was held)."""
+    with this year's hours summed in SQL (a session counts in the year it was held).
+    person_id: that one person only (a page's inbox needs one row, not the whole body)."""
     people = User.objects.filter(is_active=True, admin_role="", clearance__gte=int(Clearance.GENERAL))
+    if person_id is not None:
+        people = people.filter(pk=person_id)
     if reader is not None:
         people = people.filter(policy.training_records_visible_to(reader))
     if unit_id:
@@ -126,7 +130,7 @@ def overdue_items(row: Standing) -> list[str]:
 
 
 def standing_of(person: User, year: int) -> Standing:
-    rows = standings(None, year) if person.clearance >= int(Clearance.GENERAL) else []
+    rows = standings(None, year, person_id=person.pk) if person.clearance >= int(Clearance.GENERAL) else []
     for row in rows:
         if row.person.pk == person.pk:
             return row
