@@ -4,9 +4,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+./scripts/system-deps.sh  # Debian packages some tests use (browser, slapd, OCR…), when missing and possible
+
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -e '.[test]'
+# baomi[ldap] (python-ldap) compiles against libldap's headers; without them tests/sso's LDAP part skips.
+extras=test
+if [ -f /usr/include/ldap.h ] && [ -f /usr/include/sasl/sasl.h ]; then extras=test,ldap; fi
+.venv/bin/pip install --quiet -e ".[$extras]"
 
 PG_URL="${DATABASE_URL_PG:-postgres://postgres@127.0.0.1:5432/baomi}"
 if ! .venv/bin/python - "$PG_URL" <<'PY'

@@ -64,3 +64,13 @@ def _chinese_interface():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The process-local cache (nav counts keyed by the audit chain head, the audit status) starts
+    empty: a rolled-back test can leave the same chain head and ids behind for the next one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

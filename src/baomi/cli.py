@@ -6,8 +6,6 @@ import argparse
 import getpass
 import os
 import sys
-import threading
-from typing import Any
 
 
 def _setup() -> None:
@@ -26,44 +24,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    _setup()
-    from django.core.management import call_command
-    from gunicorn.app.base import BaseApplication
+    # gunicorn sizing, the proxy, metrics across workers, the scheduler: baomi.ops.serve.
+    from baomi.ops.serve import run
 
-    # Static files are served by whitenoise from the data folder, compressed once here.
-    call_command("collectstatic", interactive=False, verbosity=0)
-
-    from baomi.wsgi import application
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            self.cfg.set("bind", args.bind)
-            self.cfg.set("workers", args.workers)
-            self.cfg.set("threads", 4)
-            self.cfg.set("accesslog", "-" if args.access_log else None)
-            self.cfg.set("when_ready", lambda server: _start_scheduler())
-
-        def load(self) -> Any:
-            return application
-
-    print(f"Baomi 已启动: http://{args.bind}/  (Ctrl+C 停止)", flush=True)
-    Server().run()
-    return 0
-
-
-def _start_scheduler(interval: int = 300) -> None:
-    """Run the periodic jobs inside `baomi serve`; `baomi tick` does the same from cron."""
-    from baomi import jobs
-
-    def loop() -> None:
-        stop = threading.Event()
-        while not stop.wait(interval):
-            try:
-                jobs.tick()
-            except Exception as exc:  # keep the scheduler alive; the next tick retries
-                print(f"tick failed: {exc}", file=sys.stderr)
-
-    threading.Thread(target=loop, name="baomi-scheduler", daemon=True).start()
+    return run(args)
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
@@ -148,8 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def serve_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--bind", default=os.environ.get("BAOMI_BIND", "127.0.0.1:8000"))
-        p.add_argument("--workers", type=int, default=int(os.environ.get("BAOMI_WORKERS", "2")))
         p.add_argument("--access-log", action="store_true")
+        from baomi.ops.serve import add_options as add_serve_options
+
+        add_serve_options(p)  # --workers, --threads, timeouts, --max-requests, --forwarded-allow-ips
 
     p = sub.add_parser("demo", help="迁移数据库、载入演示单位（仅一次）、打印演示账户并启动")
     serve_options(p)
@@ -182,6 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     from baomi.scanner.cli import add_parser as add_scan_parser
 
     add_scan_parser(sub)
+
+    from baomi.backup.cli import add_parser as add_backup_parser
+
+    add_backup_parser(sub)
+
+    from baomi.vault.cli import add_parser as add_keys_parser
+
+    add_keys_parser(sub)
+
+    from baomi.securitykeys.cli import add_parser as add_security_keys_parser
+
+    add_security_keys_parser(sub)
 
     p = sub.add_parser("otp-code", help="演示安装：打印演示管理员当前的动态口令")
     p.add_argument("username")

@@ -27,8 +27,9 @@ UNITS = [  # code, name, parent code
 # username, name, unit, post, clearance, [(role, scope unit code or None)]
 PEOPLE: list[tuple[str, str, str, str, str, list[tuple[str, str | None]]]] = [
     ("chen", "陈国强", "leaders", "主任", "CORE", [("classification_authority", None), ("approver", None)]),
-    ("liumin", "刘敏", "secretariat", "秘书股长", "IMPORTANT", [("approver", "office")]),
-    ("wangfang", "王芳", "secretariat", "机要员", "CORE", [("confidential_secretary", None)]),
+    ("liumin", "刘敏", "secretariat", "秘书股长", "IMPORTANT", [("approver", "office"), ("editor", None)]),
+    ("wangfang", "王芳", "secretariat", "机要员", "CORE",
+     [("confidential_secretary", None), ("courier", None)]),
     ("lijianhua", "李建华", "secrecy", "保密办主任", "IMPORTANT", [("secrecy_officer", None)]),
     ("zhaolei", "赵磊", "secrecy", "保密员", "GENERAL", [("secrecy_officer", None)]),
     ("sunwei", "孙伟", "planning", "科长", "IMPORTANT",

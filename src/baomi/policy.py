@@ -515,8 +515,11 @@ def content_checks_visible_to(reader: User) -> Q:
     """One's own content checks; the 保密员 sees all (snippets are masked); administrators none."""
     if not reader.is_active or reader.admin_role:
         return Q(pk__in=[])
-    if "secrecy_officer" in business_roles(reader):
+    roles = business_roles(reader)
+    if "secrecy_officer" in roles:
         return Q()
+    if "editor" in roles:  # the 出版主编 reviews what was submitted for publication (EXT-09)
+        return Q(actor_id=reader.pk) | ~Q(publication_status="")
     return Q(actor_id=reader.pk)
 
 

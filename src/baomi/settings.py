@@ -54,6 +54,12 @@ EMAIL_HOST_PASSWORD = os.environ.get("BAOMI_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = conf.env_bool("BAOMI_EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = os.environ.get("BAOMI_EMAIL_FROM", "baomi@localhost")
 BAOMI_BASE_URL = os.environ.get("BAOMI_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Security keys (WebAuthn, baomi.securitykeys): the relying-party id (a host name; default the
+# request's host), the origins accepted (default the request's own scheme and host), and the
+# lowest level whose cleared holders must use a security key (e.g. 机密; empty = off).
+BAOMI_WEBAUTHN_RP_ID = os.environ.get("BAOMI_WEBAUTHN_RP_ID", "").strip()
+BAOMI_WEBAUTHN_ORIGINS = [o.strip() for o in os.environ.get("BAOMI_WEBAUTHN_ORIGINS", "").split(",") if o.strip()]
+BAOMI_REQUIRE_SECURITY_KEY_LEVEL = os.environ.get("BAOMI_REQUIRE_SECURITY_KEY_LEVEL", "").strip()
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -63,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "baomi.securitykeys",
     "axes",
     "django_htmx",
     "baomi.core",
@@ -86,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: times the whole request, gives it an id, logs one line and counts it (baomi.ops).
+    "baomi.ops.middleware.RequestObservationMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -119,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "baomi.core.context.navigation",
+                "baomi.sso.context.sso",
             ],
         },
     },
@@ -138,6 +148,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Short OLTP queries over large registers get cost estimates that trip PostgreSQL's JIT,
     # whose compile time (tens of ms) dwarfs the query (benchmarks/carriers.py).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    # Production (docs/operations.md, "Deployment"): persistent connections checked before
+    # reuse, and a runaway statement or a transaction left open cannot hold locks for long.
+    # 0 turns a timeout off (e.g. `BAOMI_DB_STATEMENT_TIMEOUT_MS=0 baomi migrate` on a huge database).
+    DATABASES["default"]["CONN_MAX_AGE"] = conf.env_int("BAOMI_DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"]["OPTIONS"]["options"] += (
+        f" -c statement_timeout={conf.env_int('BAOMI_DB_STATEMENT_TIMEOUT_MS', 60_000)}"
+        f" -c idle_in_transaction_session_timeout={conf.env_int('BAOMI_DB_IDLE_TX_TIMEOUT_MS', 60_000)}"
+    )
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", conf.env_int("BAOMI_DB_CONNECT_TIMEOUT", 10))
+    # Behind pgbouncer in transaction pooling: no server-side cursors (they live across transactions).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = conf.env_bool("BAOMI_DB_PGBOUNCER")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -148,6 +170,50 @@ AUTHENTICATION_BACKENDS = [
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
 ]
+
+# Single sign-on (issue 8, docs/sso.md). Both OFF unless configured. The directory / identity
+# provider only authenticates: a login maps to an existing Baomi account, whose roles, clearance
+# and unit stay Baomi's own. Plain strings here: importing settings never needs python-ldap.
+BAOMI_LDAP_URI = os.environ.get("BAOMI_LDAP_URI", "")
+BAOMI_LDAP_BIND_DN = os.environ.get("BAOMI_LDAP_BIND_DN", "")
+BAOMI_LDAP_BIND_PASSWORD = os.environ.get("BAOMI_LDAP_BIND_PASSWORD", "")
+BAOMI_LDAP_USER_SEARCH_BASE = os.environ.get("BAOMI_LDAP_USER_SEARCH_BASE", "")
+BAOMI_LDAP_USER_FILTER = os.environ.get("BAOMI_LDAP_USER_FILTER", "(uid=%(user)s)")
+BAOMI_LDAP_USERNAME_ATTR = os.environ.get("BAOMI_LDAP_USERNAME_ATTR", "")  # empty: the name typed
+BAOMI_LDAP_START_TLS = conf.env_bool("BAOMI_LDAP_START_TLS")
+BAOMI_LDAP_TIMEOUT = conf.env_int("BAOMI_LDAP_TIMEOUT", 5)
+# Local passwords only for the three administrators (a way in when the directory is down).
+BAOMI_LDAP_ONLY = conf.env_bool("BAOMI_LDAP_ONLY")
+if BAOMI_LDAP_ONLY:
+    AUTHENTICATION_BACKENDS = [
+        "baomi.sso.backends.AdministratorsOnlyModelBackend" if b == "django.contrib.auth.backends.ModelBackend" else b
+        for b in AUTHENTICATION_BACKENDS
+    ]
+if BAOMI_LDAP_URI:
+    AUTHENTICATION_BACKENDS.append("baomi.sso.directory.DirectoryBackend")
+
+BAOMI_OIDC_ISSUER = os.environ.get("BAOMI_OIDC_ISSUER", "").rstrip("/")
+BAOMI_OIDC_USERNAME_CLAIM = os.environ.get("BAOMI_OIDC_USERNAME_CLAIM", "preferred_username")
+OIDC_RP_CLIENT_ID = os.environ.get("BAOMI_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("BAOMI_OIDC_CLIENT_SECRET", "")
+# Explicit endpoints win over discovery (BAOMI_OIDC_ISSUER + /.well-known/openid-configuration).
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("BAOMI_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("BAOMI_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("BAOMI_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("BAOMI_OIDC_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("BAOMI_OIDC_SIGN_ALGO", "RS256")
+# The callback URL registered at the provider; default: built from the request (/sso/oidc/callback/).
+BAOMI_OIDC_REDIRECT_URI = os.environ.get("BAOMI_OIDC_REDIRECT_URI", "")
+OIDC_RP_SCOPES = os.environ.get("BAOMI_OIDC_SCOPES", "openid profile")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False  # accounts are created by the 系统管理员, never by a login
+OIDC_TIMEOUT = conf.env_int("BAOMI_OIDC_TIMEOUT", 10)
+OIDC_VERIFY_SSL = conf.env_bool("BAOMI_OIDC_VERIFY_SSL", True)
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:oidc_callback"
+BAOMI_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID and (BAOMI_OIDC_ISSUER or OIDC_OP_AUTHORIZATION_ENDPOINT))
+if BAOMI_OIDC_ENABLED:
+    AUTHENTICATION_BACKENDS.append("baomi.sso.oidc.OIDCBackend")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "baomi.accounts.passwords.LengthValidator"},
     {"NAME": "baomi.accounts.passwords.CharacterClassValidator"},
@@ -209,3 +275,10 @@ LOGGING = {
     # Login failures are audit events already; axes' own log lines would only repeat them.
     "loggers": {"axes": {"level": "ERROR"}},
 }
+# Structured logs (docs/operations.md, "Logs"): BAOMI_LOG_FORMAT=json for one JSON object per
+# line with the request id, user id, route, status and duration; `text` (default) for the demo.
+# Both redact credentials and never write request bodies or query strings (baomi.ops.logs).
+from baomi.ops.logs import logging_config  # noqa: E402
+
+LOGGING = logging_config(fmt=os.environ.get("BAOMI_LOG_FORMAT", "text"),
+                         level=os.environ.get("BAOMI_LOG_LEVEL", "WARNING"))

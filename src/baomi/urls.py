@@ -3,10 +3,13 @@ from django.views.i18n import set_language
 
 from baomi.api import api
 from baomi.core import views as core_views
+from baomi.ops import views as ops_views
 
 urlpatterns = [
     path("", include("baomi.core.urls")),
     path("accounts/", include("baomi.accounts.urls")),
+    path("sso/", include("baomi.sso.urls")),
+    path("security-keys/", include("baomi.securitykeys.urls")),
     path("audit/", include("baomi.audit.urls")),
     path("approvals/", include("baomi.approvals.urls")),
     path("carriers/", include("baomi.carriers.urls")),
@@ -27,4 +30,7 @@ urlpatterns = [
     re_path(r"^api/", core_views.api_not_found),
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Readiness and Prometheus metrics (baomi.ops; open without login, /metrics restricted by address/token).
+    path("readyz", ops_views.readyz, name="readyz"),
+    path("metrics", ops_views.metrics, name="metrics"),
 ]

@@ -37,8 +37,8 @@ def test_load_creates_the_cast(db, data_dir):
 
     expected = {
         "chen": ("陈国强", "leaders", Clearance.CORE, {("classification_authority", None), ("approver", None)}),
-        "liumin": ("刘敏", "secretariat", Clearance.IMPORTANT, {("approver", "office")}),
-        "wangfang": ("王芳", "secretariat", Clearance.CORE, {("confidential_secretary", None)}),
+        "liumin": ("刘敏", "secretariat", Clearance.IMPORTANT, {("approver", "office"), ("editor", None)}),
+        "wangfang": ("王芳", "secretariat", Clearance.CORE, {("confidential_secretary", None), ("courier", None)}),
         "lijianhua": ("李建华", "secrecy", Clearance.IMPORTANT, {("secrecy_officer", None)}),
         "zhaolei": ("赵磊", "secrecy", Clearance.GENERAL, {("secrecy_officer", None)}),
         "sunwei": ("孙伟", "planning", Clearance.IMPORTANT,

@@ -291,10 +291,43 @@ def test_provision_to_foreigners_needs_the_leadership_then_the_superior_secrecy_
     # Page and API.
     login(client, org["wangfang"])
     assert "某国驻华使馆商务处" in client.get("/approvals/external/").content.decode()
-    response = client.post("/approvals/external/", {"recipient": "外方专家", "material": "图纸", "purpose": "合作",
-                                                    "level": int(Level.CONFIDENTIAL)})
+    response = client.post("/approvals/external/", {"kind": "provide", "recipient": "外方专家", "material": "图纸",
+                                                    "purpose": "合作", "level": int(Level.CONFIDENTIAL)})
     assert response.status_code == 302
     api = client.get("/api/v1/approvals/provisions").json()
     assert {p["recipient"] for p in api} == {"某国驻华使馆商务处", "外方考察团", "外方专家"}
     login(client, secadmin)
     assert client.get("/approvals/external/").status_code == 403
+
+
+def test_an_interview_or_talks_touching_secrets_need_prior_approval_of_the_outline(client, org):
+    """EXT-06: 接受记者采访、同境外人员会谈涉及国家秘密的，须事先报经批准（with the outline reviewed)."""
+    from baomi.approvals.models import ExternalKind, ExternalProvision, ProvisionStatus
+
+    before = ExternalProvision.objects.count()
+    with pytest.raises(Refused, match="提纲"):
+        services.provision_request(actor=org["wangfang"], kind=ExternalKind.INTERVIEW, recipient="某国通讯社记者",
+                                   material="甲项目进展", level=int(Level.SECRET), purpose="专访")
+    assert ExternalProvision.objects.count() == before
+    assert AuditEvent.objects.filter(action="approval.provision.request", outcome="denied").exists()
+    with pytest.raises(Invalid):
+        services.provision_request(actor=org["wangfang"], kind="party", recipient="x", material="y",
+                                   level=int(Level.SECRET), purpose="z", outline="o")
+    talks = services.provision_request(actor=org["wangfang"], kind=ExternalKind.TALKS, recipient="外方合作企业代表团",
+                                       material="合作项目的投资规模", level=int(Level.SECRET), purpose="项目洽谈",
+                                       outline="一、合作背景；二、不涉及的事项：投资总额、选址比选方案")
+    request = talks.approval
+    assert request.title.startswith("涉外会谈") and [s.approver_role for s in request.steps.all()] == [
+        "approver", "secrecy_officer"]
+    services.request_decide(actor=org["head"], request=request, approve=True, password=PASSWORD)
+    services.request_decide(actor=org["officer"], request=request, approve=True, password=PASSWORD)
+    talks.refresh_from_db()
+    assert talks.status == ProvisionStatus.APPROVED
+    # The page shows the kind; the API takes and returns kind and outline.
+    login(client, org["wangfang"])
+    assert "涉外会谈、交往" in client.get("/approvals/external/").content.decode()
+    response = client.post("/api/v1/approvals/provisions", data={
+        "kind": "interview", "recipient": "境外媒体", "material": "规划编制情况", "level": int(Level.SECRET),
+        "purpose": "采访", "outline": "1. 编制进度 2. 公开信息"}, content_type="application/json")
+    assert response.status_code == 201 and response.json()["kind"] == "interview"
+    assert response.json()["outline"].startswith("1. 编制进度")

@@ -137,3 +137,13 @@ def test_custodian_designation_page_and_api(office):
     assert status == 403 and body["error"]["code"] == "refused"  # type: ignore[index]
     status, body = call(o.lijianhua, "post", "/custodians", {"person_id": o.zhoujing.pk, "basis": "会议决定"})
     assert status == 201 and body["person_id"] == o.zhoujing.pk  # type: ignore[index]
+
+
+def test_api_entry_detail(office):
+    """The entry detail answers with its parts (it once failed on its own register number)."""
+    o = office
+    entry = archived(o)
+    status, body = call(o.sunwei, "get", f"/entries/{entry.pk}")
+    assert status == 200 and body["register_no"] == entry.carrier.register_no  # type: ignore[index]
+    assert [p["seq"] for p in body["parts"]] == sorted(entry.parts.values_list("seq", flat=True))  # type: ignore[index]
+    assert call(o.zhoujing, "get", f"/entries/{entry.pk}")[0] == 404

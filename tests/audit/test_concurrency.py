@@ -22,31 +22,14 @@ from baomi.audit.services import checkpoint_now, record
 from baomi.audit.verify import verify
 from baomi.errors import Refused
 from tests.factories import make_admin
+from tests.threads import run_in_threads
 
 THREADS = 8
 PER_THREAD = 25
 
 
 def _run_threads(target, count: int = THREADS) -> list[BaseException]:
-    errors: list[BaseException] = []
-    start = threading.Barrier(count)
-
-    def run(n: int) -> None:
-        try:
-            start.wait()
-            target(n)
-        except BaseException as exc:  # reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a writer hung"
-    return errors
+    return run_in_threads(target, count, join_s=120)
 
 
 def _assert_linear(total: int) -> None:

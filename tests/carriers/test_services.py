@@ -349,6 +349,8 @@ def test_dispatch_only_through_the_confidential_channel_or_a_named_courier(offic
     with pytest.raises(Invalid, match="递送人"):
         services.copy_dispatch(actor=office.wangfang, copy=c1, recipient_unit="市政府办公室", channel=Channel.COURIER)
     services.copy_dispatch(actor=office.wangfang, copy=c1, recipient_unit="市政府办公室", channel=Channel.CONFIDENTIAL)
+    make_person("zhangqiang", unit=office.wangfang.unit, clearance="CORE", full_name="张强",
+                roles=[("courier", None)])
     services.copy_dispatch(actor=office.wangfang, copy=c2, recipient_unit="市政府办公室", channel=Channel.COURIER,
                            courier="张强")
     sent = Movement.objects.get(copy=c2, kind=MovementKind.DISPATCH)
@@ -537,3 +539,39 @@ def test_secrecy_notebook_is_registered_issued_to_its_holder_and_returned(office
     assert copy in outstanding_for(office.sunwei)  # departure is blocked while it is out
     services.copy_return(actor=office.wangfang, copy=copy)
     assert (fresh(copy).status, fresh(copy).custodian_id) == (CopyStatus.IN_CUSTODY, office.wangfang.pk)
+
+
+def test_a_classified_item_goes_by_hand_only_with_a_registered_confidential_courier(office):
+    """COMM-06: 机要信件由机要通信人员亲自投送，不准委托其他人员捎带."""
+    carrier = register(office.wangfang, direction="outgoing", destination_unit="市委办公室", source_unit="",
+                       copies=3)
+    c1, c2, c3 = carrier.copies.order_by("serial")
+    unit = office.wangfang.unit
+    # A colleague asked to take it along, and a name nobody holds: refused and audited.
+    make_person("lixiao", unit=unit, clearance="CORE", full_name="李晓")
+    for name in ("李晓", "lixiao", "不存在的人"):
+        assert_refused(lambda n=name: services.copy_dispatch(actor=office.wangfang, copy=c1,
+                                                             recipient_unit="市委办公室",
+                                                             channel=Channel.COURIER, courier=n),
+                       "不得委托他人捎带", "copy.dispatch")
+    # A courier not cleared for the level carried.
+    make_person("xuming", unit=unit, clearance="NONE", full_name="徐明", roles=[("courier", None)])
+    assert_refused(lambda: services.copy_dispatch(actor=office.wangfang, copy=c1, recipient_unit="市委办公室",
+                                                  channel=Channel.COURIER, courier="xuming"),
+                   "不能投送", "copy.dispatch")
+    assert fresh(c1).status == CopyStatus.IN_CUSTODY
+    # The registered, cleared courier, by login or by name.
+    make_person("zhangqiang", unit=unit, clearance="CORE", full_name="张强", roles=[("courier", None)])
+    services.copy_dispatch(actor=office.wangfang, copy=c1, recipient_unit="市委办公室", channel=Channel.COURIER,
+                           courier="zhangqiang")
+    services.copy_dispatch(actor=office.wangfang, copy=c2, recipient_unit="市委办公室", channel=Channel.COURIER,
+                           courier="张强")
+    assert set(Movement.objects.filter(copy__in=[c1, c2], kind=MovementKind.DISPATCH)
+               .values_list("courier", flat=True)) == {"张强"}
+    # A departed courier no longer carries anything.
+    from baomi.accounts.models import User
+
+    User.objects.filter(username="zhangqiang").update(is_active=False)
+    assert_refused(lambda: services.copy_dispatch(actor=office.wangfang, copy=c3, recipient_unit="市委办公室",
+                                                  channel=Channel.COURIER, courier="张强"),
+                   "不得委托他人捎带", "copy.dispatch")

@@ -124,7 +124,7 @@ def test_openapi_lists_the_review_endpoints(client, db):
     found = {(m, p) for p, ops in schema["paths"].items() for m in ops if p.startswith("/api/v1/review")}
     assert found == {("post", "/api/v1/review/checks"), ("get", "/api/v1/review/checks"),
                      ("get", "/api/v1/review/checks/{check_id}"), ("get", "/api/v1/review/rules-bundle"),
-                     ("get", "/api/v1/review/rules-key.pub")}
+                     ("get", "/api/v1/review/rules-key.pub"), ("post", "/api/v1/review/checks/{check_id}/publication")}
 
 
 def test_rules_public_key_download(officer, zhoujing, entries):
@@ -132,3 +132,54 @@ def test_rules_public_key_download(officer, zhoujing, entries):
     assert response.status_code == 200 and response.content.startswith(b"-----BEGIN PUBLIC KEY-----")
     assert api(officer, "get", "/rules-key.pub")[1] == response.content
     assert Client().get("/review/rules-key.pub").status_code == 302  # login first
+
+
+def test_a_publication_passes_only_with_the_editor_in_chiefs_sign_off(zhoujing, officer, units, entries):
+    """EXT-09: 出版主编负责出版物的保密审查 — a passed check goes to the editor, who signs it off."""
+    from baomi.approvals import services as approvals
+    from baomi.approvals.models import ApprovalRequest
+    from baomi.errors import Conflict, Refused
+    from baomi.review.models import PublicationStatus
+    from tests.factories import PASSWORD, make_person
+
+    editor = make_person("liumin", unit=units["leaders"], clearance="IMPORTANT", full_name="刘敏",
+                         roles=[("editor", None)])
+    check = services.content_check(actor=zhoujing, text="我委召开年度工作会议，部署全年重点工作。",
+                                   purpose="publication")
+    assert check.result == Result.CLEAR
+    # Someone else's check, another purpose, or a refused check never goes to the editor.
+    with pytest.raises(Refused, match="本人"):
+        services.publication_submit(actor=officer, check=check, title="工作动态")
+    send = services.content_check(actor=zhoujing, text="会议通知", purpose="send")
+    with pytest.raises(Refused, match="宣传出版"):
+        services.publication_submit(actor=zhoujing, check=send, title="工作动态")
+    with pytest.raises(Refused):
+        services.content_check(actor=zhoujing, text="机密★5年 规划方案", purpose="publication")
+    refused = ContentCheck.objects.get(result=Result.REFUSED)
+    with pytest.raises(Refused, match="未通过"):
+        services.publication_submit(actor=zhoujing, check=refused, title="工作动态")
+
+    # Submitted from the page; the editor sees it, decides, and the check carries the sign-off.
+    client = login(Client(), zhoujing)
+    assert "提交出版主编审核" in client.get(f"/review/{check.pk}/").content.decode()
+    assert client.post(f"/review/{check.pk}/publication", {"title": "《发改工作动态》第 12 期"}).status_code == 302
+    check.refresh_from_db()
+    assert check.publication_status == PublicationStatus.PENDING and check.title == "《发改工作动态》第 12 期"
+    with pytest.raises(Conflict):
+        services.publication_submit(actor=zhoujing, check=check, title="again")
+    request = ApprovalRequest.objects.get(pk=check.approval_id)
+    assert [s.approver_role for s in request.steps.all()] == ["editor"]
+    with pytest.raises(Refused):  # the secrecy officer is not the editor-in-chief
+        approvals.request_decide(actor=officer, request=request, approve=True, password=PASSWORD)
+    assert "发改工作动态" in login(Client(), editor).get(f"/review/{check.pk}/").content.decode()
+    approvals.request_decide(actor=editor, request=request, approve=True, password=PASSWORD)
+    check.refresh_from_db()
+    assert check.publication_status == PublicationStatus.APPROVED
+    assert events("review.publication.approve") and events("review.publication.submit")
+    # The API shows the sign-off and takes submissions too.
+    status, body = api(zhoujing, "get", f"/checks/{check.pk}")
+    assert status == 200 and body["publication_status"] == "approved"
+    other = services.content_check(actor=zhoujing, text="招商引资工作简讯", purpose="publication")
+    status, body = api(zhoujing, "post", f"/checks/{other.pk}/publication", data={"title": "简讯"},
+                       content_type="application/json")
+    assert status == 200 and body["publication_status"] == "pending"

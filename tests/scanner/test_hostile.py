@@ -90,7 +90,8 @@ def test_truncated_docx(scanner, tmp_path):
     assert result.error is not None and result.error.startswith("damaged or truncated docx")
 
 
-def test_malformed_and_scanned_pdf(scanner, tmp_path):
+def test_malformed_and_scanned_pdf(scanner, tmp_path, monkeypatch):
+    monkeypatch.setenv("BAOMI_SCAN_OCR", "0")  # without OCR a scanned PDF is named, not skipped
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >>\nendobj\n" + os.urandom(2000))
     result = scanner.scan_path(bad)
@@ -115,7 +116,8 @@ def test_truncated_pdf_keeps_what_it_can_or_errors_cleanly(scanner, tmp_path):
     assert result.status in (Status.OK, Status.ERROR, Status.UNSUPPORTED)
 
 
-def test_images_and_legacy_formats_are_unsupported_with_a_reason(scanner, tmp_path):
+def test_images_and_legacy_formats_are_unsupported_with_a_reason(scanner, tmp_path, monkeypatch):
+    monkeypatch.setenv("BAOMI_SCAN_OCR", "0")  # as on a computer without tesseract
     png = tmp_path / "scan.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
     assert (scanner.scan_path(png).status, "OCR" in (scanner.scan_path(png).error or "")) == (Status.UNSUPPORTED, True)

@@ -74,6 +74,10 @@ class Role(models.TextChoices):
     CLASSIFICATION_AUTHORITY = "classification_authority", _("定密责任人")
     APPROVER = "approver", _("审批领导")
     STAFF = "staff", _("涉密人员")
+    # COMM-06: only a registered 机要通信员 carries confidential mail by hand.
+    COURIER = "courier", _("机要通信员")
+    # EXT-09: the editor-in-chief signs off the secrecy review of each publication.
+    EDITOR = "editor", _("出版主编")
 
 
 class User(AbstractUser):

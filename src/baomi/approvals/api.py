@@ -93,6 +93,8 @@ class DelegationIn(Schema):
 
 class ProvisionOut(Schema):
     id: int
+    kind: str
+    outline: str
     requester_id: int
     unit_id: int | None
     recipient: str
@@ -106,10 +108,12 @@ class ProvisionOut(Schema):
 
 
 class ProvisionIn(Schema):
+    kind: str = "provide"  # provide / interview / talks (EXT-06)
     recipient: str
     material: str
     level: int
     purpose: str
+    outline: str = ""
 
 
 class RuleOut(Schema):
@@ -204,7 +208,8 @@ def list_provisions(request: HttpRequest) -> list[ExternalProvision]:
 @router.post("/provisions", response={201: ProvisionOut}, summary="申请对外提供涉密资料（EXT-01）")
 def create_provision(request: HttpRequest, body: ProvisionIn) -> Status:
     provision = services.provision_request(actor=_actor(request), recipient=body.recipient, material=body.material,
-                                           level=body.level, purpose=body.purpose)
+                                           level=body.level, purpose=body.purpose,
+                                           kind=body.kind, outline=body.outline)
     return Status(201, provision)
 
 

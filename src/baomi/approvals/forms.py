@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from baomi.accounts.models import Role, Unit, User
 from baomi.approvals import registry
-from baomi.approvals.models import Scope
+from baomi.approvals.models import ExternalKind, Scope
 from baomi.levels import Level
 
 
@@ -57,8 +57,11 @@ class RuleForm(forms.Form):
 
 
 class ProvisionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("事项"), choices=ExternalKind.choices, initial=ExternalKind.PROVIDE)
     recipient = forms.CharField(label=_("提供对象（外方单位/人员）"), max_length=200)
     material = forms.CharField(label=_("拟提供的文件、资料"), widget=forms.Textarea(attrs={"rows": 3}))
     level = forms.TypedChoiceField(label=_("密级"), coerce=int,
                                    choices=[(int(lv), lv.zh) for lv in Level if lv >= Level.WORK_SECRET])
     purpose = forms.CharField(label=_("事由"), widget=forms.Textarea(attrs={"rows": 2}))
+    outline = forms.CharField(label=_("采访提纲或会谈要点"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("接受采访或涉外会谈时必填，供审批人审查"))

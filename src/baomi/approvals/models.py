@@ -150,6 +150,13 @@ class ProvisionStatus(models.TextChoices):
     CLOSED = "closed", _("未获批准")
 
 
+class ExternalKind(models.TextChoices):
+    PROVIDE = "provide", _("对外提供资料")
+    # EXT-06: an interview or talks that may touch secrets, approved beforehand on its outline.
+    INTERVIEW = "interview", _("接受记者采访")
+    TALKS = "talks", _("涉外会谈、交往")
+
+
 class ExternalProvision(models.Model):
     """对外提供 (EXT-01): classified material given to foreigners or outside parties, only after
     the leadership's and the superior secrecy department's approval; the record of what was
@@ -159,10 +166,13 @@ class ExternalProvision(models.Model):
                                   related_name="+")
     unit = models.ForeignKey("accounts.Unit", verbose_name=_("单位"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("事项"), max_length=10, choices=ExternalKind.choices, default=ExternalKind.PROVIDE)
     recipient = models.CharField(_("提供对象（外方单位/人员）"), max_length=200)
     material = models.TextField(_("拟提供的文件、资料"))
     level = models.PositiveSmallIntegerField(_("密级"))
     purpose = models.TextField(_("事由"))
+    # The interview questions or talking points reviewed before approval (EXT-06).
+    outline = models.TextField(_("采访提纲或会谈要点"), blank=True)
     status = models.CharField(_("状态"), max_length=10, choices=ProvisionStatus.choices,
                               default=ProvisionStatus.PENDING)
     approval = models.ForeignKey(ApprovalRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

@@ -26,6 +26,7 @@ from baomi.approvals.models import (
     ApprovalRequest,
     ApprovalStep,
     Delegation,
+    ExternalKind,
     ExternalProvision,
     ProvisionStatus,
     RoutingRule,
@@ -382,16 +383,23 @@ PROVIDE_EXTERNAL = "approvals.provide_external"
 
 
 def provision_request(
-    *, actor: User, recipient: str, material: str, level: int, purpose: str
+    *, actor: User, recipient: str, material: str, level: int, purpose: str,
+    kind: str = ExternalKind.PROVIDE, outline: str = "",
 ) -> ExternalProvision:
-    """Ask to give classified material to foreigners or an outside party (EXT-01): approved by
-    the organisation's leadership, then by the superior secrecy department (the secrecy
-    officer of the unit above the requester's unit). The record keeps what, to whom and why."""
+    """Ask to give classified material to foreigners or an outside party (EXT-01), or to give
+    an interview or hold talks that may touch secrets (EXT-06): approved beforehand by the
+    organisation's leadership, then by the superior secrecy department (the secrecy officer of
+    the unit above the requester's unit). An interview or talks are judged on their outline.
+    The record keeps what, to whom and why."""
     with atomic_action(actor, "approval.provision.request"):
         if actor.admin_role:
             raise Refused(_("三员分立：您的角色无权执行此操作"))
+        if kind not in ExternalKind.values:
+            raise Invalid(_("未知的对外事项"))
         if not recipient.strip() or not material.strip() or not purpose.strip():
             raise Invalid(_("请填写提供对象、拟提供的资料和事由"))
+        if kind != ExternalKind.PROVIDE and not outline.strip():
+            raise Refused(_("接受采访或涉外会谈须事先报送采访提纲或会谈要点，经审查批准"))
         try:
             chosen = Level(level)
         except ValueError:
@@ -400,13 +408,14 @@ def provision_request(
             raise Refused(_("您的涉密类别不能知悉%(level)s级事项") % {"level": chosen.zh})
         provision = ExternalProvision.objects.create(
             requester=actor, unit=actor.unit, recipient=recipient.strip()[:200], material=material.strip(),
-            level=int(chosen), purpose=purpose.strip())
+            level=int(chosen), purpose=purpose.strip(), kind=kind, outline=outline.strip())
+        what = ExternalKind(kind).label
         record(actor=actor, action="approval.provision.request", obj=provision, object_level=int(chosen),
-               summary=f"申请对外提供涉密资料 #{provision.pk}",
-               details={"recipient": provision.recipient, "level": int(chosen)})
+               summary=f"申请{what} #{provision.pk}",
+               details={"recipient": provision.recipient, "level": int(chosen), "kind": kind})
         provision.approval = request_submit(
             actor=actor, request_type=PROVIDE_EXTERNAL, subject=provision, level=int(chosen),
-            title=f"对外提供：{provision.recipient}", reason=purpose)
+            title=f"{what}：{provision.recipient}", reason=purpose)
         provision.save(update_fields=["approval"])
     return provision
 
@@ -422,14 +431,14 @@ def _provision_decided(approved: bool) -> Any:
         record(actor=decider, actor_username="" if decider else "system",
                action="approval.provision." + ("approve" if approved else "close"), obj=provision,
                object_level=provision.level,
-               summary=f"对外提供 #{provision.pk} {'已获批准' if approved else '未获批准'}",
+               summary=f"{provision.get_kind_display()} #{provision.pk} {'已获批准' if approved else '未获批准'}",
                details={"approval": request.pk, "outcome": request.status})
     return effect
 
 
 def register_request_types() -> None:
     registry.register(registry.RequestType(
-        code=PROVIDE_EXTERNAL, label="对外提供涉密资料", on_approved=_provision_decided(True),
+        code=PROVIDE_EXTERNAL, label="对外提供涉密资料、接受采访或涉外会谈", on_approved=_provision_decided(True),
         on_rejected=_provision_decided(False),
         # EXT-01: 管委会领导 (the leadership at the top of the unit tree), then 上级保密部门.
         default_route={None: (("approver", "top_unit"), ("secrecy_officer", "parent_unit"))},

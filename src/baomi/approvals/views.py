@@ -174,7 +174,8 @@ def provisions(request: HttpRequest) -> HttpResponse:
         d = form.cleaned_data
         try:
             provision = services.provision_request(actor=user, recipient=d["recipient"], material=d["material"],
-                                                   level=d["level"], purpose=d["purpose"])
+                                                   level=d["level"], purpose=d["purpose"], kind=d["kind"],
+                                                   outline=d["outline"])
         except BaomiError as exc:
             form.add_error(None, exc.message)
         else:

@@ -4,6 +4,7 @@ selector, serialise. An entry, request or loan the caller may not see answers 40
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -38,8 +39,9 @@ class EntryOut(Schema):
     keeper_id: int
 
     @staticmethod
-    def resolve_register_no(obj: Entry) -> str:
-        return obj.carrier.register_no
+    def resolve_register_no(obj: Entry | dict[str, Any]) -> str:
+        # An Entry when listed; the detail below is built as a dict that already holds it.
+        return obj["register_no"] if isinstance(obj, dict) else obj.carrier.register_no
 
 
 class EntryDetail(EntryOut):
@@ -76,7 +78,7 @@ class SessionOut(Schema):
     closed_at: datetime.datetime | None
 
 
-class RequestOut(Schema):
+class ArchivesRequestOut(Schema):
     id: int
     number: str
     requester_id: int
@@ -91,7 +93,7 @@ class RequestOut(Schema):
     approval_id: int | None
 
 
-class RequestDetail(RequestOut):
+class RequestDetail(ArchivesRequestOut):
     items: list[ItemOut]
     readers: list[int]
     session: SessionOut | None = None
@@ -165,15 +167,15 @@ class ApprovalRef(Schema):
     approval_id: int
 
 
-def _entry_detail(entry: Entry) -> EntryDetail:
-    return EntryDetail(**EntryOut.from_orm(entry).model_dump(), title=entry.carrier.title,
-                       parts=list(selectors.parts_of(entry)))  # type: ignore[arg-type]
+def _entry_detail(entry: Entry) -> dict[str, Any]:
+    return {**EntryOut.from_orm(entry).model_dump(), "title": entry.carrier.title,
+            "parts": [PartOut.from_orm(part).model_dump() for part in selectors.parts_of(entry)]}
 
 
 def _request_detail(actor: User, access: AccessRequest) -> RequestDetail:
     access = selectors.request_for(actor, access.pk)
     session = selectors.session_of(access)
-    return RequestDetail(**RequestOut.from_orm(access).model_dump(),
+    return RequestDetail(**ArchivesRequestOut.from_orm(access).model_dump(),
                          items=list(selectors.items_of(access)),  # type: ignore[arg-type]
                          readers=sorted(access.readers.values_list("pk", flat=True)),
                          session=SessionOut.from_orm(session) if session else None)
@@ -202,11 +204,11 @@ def create_entry(request: HttpRequest, body: EntryIn) -> Status:
 
 
 @router.get("/entries/{entry_id}", response=EntryDetail, summary="案卷详情")
-def get_entry(request: HttpRequest, entry_id: int) -> EntryDetail:
+def get_entry(request: HttpRequest, entry_id: int) -> dict[str, Any]:
     return _entry_detail(selectors.entry_for(_actor(request), entry_id))
 
 
-@router.get("/requests", response=list[RequestOut], summary="查档申请")
+@router.get("/requests", response=list[ArchivesRequestOut], summary="查档申请")
 def list_requests(request: HttpRequest) -> list[AccessRequest]:
     return list(selectors.requests_visible_to(_actor(request))[:500])
 

@@ -14,6 +14,7 @@ from baomi.accounts.models import User
 from baomi.carriers import selectors, services
 from baomi.carriers.models import Carrier, Copy, DestructionList, Notice, PrintJob, WasteBatch
 from baomi.classification import selectors as classification_selectors
+from baomi.core.schemas import PDF, XLSX, file_response
 
 router = Router(tags=["carriers"])
 
@@ -123,7 +124,7 @@ class CirculateIn(Schema):
     note: str = ""
 
 
-class NoteIn(Schema):
+class CarriersNoteIn(Schema):
     note: str = ""
 
 
@@ -166,7 +167,7 @@ class HandBackIn(Schema):
     note: str = ""
 
 
-class ApprovalRef(Schema):
+class CarriersApprovalRef(Schema):
     approval_id: int
 
 
@@ -302,37 +303,37 @@ def acknowledge(request: HttpRequest, copy_id: int) -> CopyDetail:
 
 
 @router.post("/copies/{copy_id}/return", response=CopyDetail, summary="退回机要员（持有人或机要员）")
-def return_copy(request: HttpRequest, copy_id: int, body: NoteIn) -> CopyDetail:
+def return_copy(request: HttpRequest, copy_id: int, body: CarriersNoteIn) -> CopyDetail:
     actor = _actor(request)
     copy = services.copy_return(actor=actor, copy=selectors.copy_for(actor, copy_id), note=body.note)
     return _copy_detail(actor, copy)
 
 
-@router.post("/copies/{copy_id}/lend-requests", response={201: ApprovalRef}, summary="申请借阅（提交审批）")
+@router.post("/copies/{copy_id}/lend-requests", response={201: CarriersApprovalRef}, summary="申请借阅（提交审批）")
 def lend_request(request: HttpRequest, copy_id: int, body: LendIn) -> Status:
     actor = _actor(request)
     approval = services.copy_lend_request(actor=actor, copy=selectors.copy_for(actor, copy_id),
                                           due_on=body.due_on, reason=body.reason)
-    return Status(201, ApprovalRef(approval_id=approval.pk))
+    return Status(201, CarriersApprovalRef(approval_id=approval.pk))
 
 
-@router.post("/copies/{copy_id}/take-out-requests", response={201: ApprovalRef},
+@router.post("/copies/{copy_id}/take-out-requests", response={201: CarriersApprovalRef},
              summary="申请携带外出（提交审批，CARRIER-30）")
 def take_out_request(request: HttpRequest, copy_id: int, body: TakeOutIn) -> Status:
     actor = _actor(request)
     approval = services.copy_take_out_request(actor=actor, copy=selectors.copy_for(actor, copy_id),
                                               reason=body.reason, destination=body.destination, due_at=body.due_at)
-    return Status(201, ApprovalRef(approval_id=approval.pk))
+    return Status(201, CarriersApprovalRef(approval_id=approval.pk))
 
 
 @router.post("/copies/{copy_id}/bring-back", response=CopyDetail, summary="携带外出带回（携带人或机要员）")
-def bring_back(request: HttpRequest, copy_id: int, body: NoteIn) -> CopyDetail:
+def bring_back(request: HttpRequest, copy_id: int, body: CarriersNoteIn) -> CopyDetail:
     actor = _actor(request)
     copy = services.copy_bring_back(actor=actor, copy=selectors.copy_for(actor, copy_id), note=body.note)
     return _copy_detail(actor, copy)
 
 
-@router.post("/{carrier_id}/need-to-know-requests", response={201: ApprovalRef},
+@router.post("/{carrier_id}/need-to-know-requests", response={201: CarriersApprovalRef},
              summary="申请扩大知悉范围（机要员，提交审批，CARRIER-04）")
 def need_to_know_request(request: HttpRequest, carrier_id: int, body: NeedToKnowIn) -> Status:
     actor = _actor(request)
@@ -340,7 +341,7 @@ def need_to_know_request(request: HttpRequest, carrier_id: int, body: NeedToKnow
         actor=actor, carrier=selectors.carrier_for(actor, carrier_id),
         people=[people.person_for(actor, pk) for pk in body.people],
         units=[people.unit_for(actor, pk) for pk in body.units], reason=body.reason)
-    return Status(201, ApprovalRef(approval_id=approval.pk))
+    return Status(201, CarriersApprovalRef(approval_id=approval.pk))
 
 
 @router.post("/{carrier_id}/need-to-know/remove", response=CarrierDetail, summary="缩小知悉范围（机要员，记入审计）")
@@ -353,13 +354,13 @@ def need_to_know_remove(request: HttpRequest, carrier_id: int, body: NeedToKnowI
     return _carrier_detail(actor, selectors.carrier_for(actor, carrier.pk))
 
 
-@router.post("/copies/{copy_id}/reproduce-requests", response={201: ApprovalRef},
+@router.post("/copies/{copy_id}/reproduce-requests", response={201: CarriersApprovalRef},
              summary="申请复制（机要员，提交审批）")
 def reproduce_request(request: HttpRequest, copy_id: int, body: ReproduceIn) -> Status:
     actor = _actor(request)
     approval = services.copy_reproduce_request(actor=actor, copy=selectors.copy_for(actor, copy_id),
                                                count=body.count, reason=body.reason)
-    return Status(201, ApprovalRef(approval_id=approval.pk))
+    return Status(201, CarriersApprovalRef(approval_id=approval.pk))
 
 
 @router.post("/copies/{copy_id}/dispatch", response=CopyDetail, summary="发出（机要渠道或指定专人）")
@@ -380,7 +381,7 @@ def archive(request: HttpRequest, copy_id: int, body: ArchiveIn) -> CopyDetail:
 
 
 @router.post("/copies/{copy_id}/lost", response=CopyDetail, summary="报告丢失")
-def lost(request: HttpRequest, copy_id: int, body: NoteIn) -> CopyDetail:
+def lost(request: HttpRequest, copy_id: int, body: CarriersNoteIn) -> CopyDetail:
     actor = _actor(request)
     copy = services.copy_report_lost(actor=actor, copy=selectors.copy_for(actor, copy_id), note=body.note)
     return _copy_detail(actor, copy)
@@ -436,7 +437,7 @@ def execute_destruction(request: HttpRequest, list_id: int) -> DestructionList:
 # ---------------------------------------------------------------- registers and labels
 
 
-@router.get("/registers/{slug}", response={200: bytes},
+@router.get("/registers/{slug}", response={200: None}, openapi_extra=file_response(XLSX, PDF),
             summary="登记簿下载：incoming 收文、outgoing 发文、lending 借阅、destruction 销毁、hand_back 清退"
                     "（format=xlsx 或 pdf，from/to 日期；机要员、保密员）")
 def register_file(request: HttpRequest, slug: str, format: str = "xlsx", date_from: str = "", date_to: str = "",
@@ -460,7 +461,8 @@ def copy_by_label(request: HttpRequest, code: str) -> CopyDetail:
     return _copy_detail(actor, labels.copy_for_label(actor, code))
 
 
-@router.get("/{carrier_id}/labels", response={200: bytes}, summary="二维码标签 PDF（copies=1,2 可选；机要员、保密员）")
+@router.get("/{carrier_id}/labels", response={200: None}, openapi_extra=file_response(PDF),
+            summary="二维码标签 PDF（copies=1,2 可选；机要员、保密员）")
 def carrier_labels(request: HttpRequest, carrier_id: int, copies: str = "") -> HttpResponse:
     from baomi.carriers import labels
 
@@ -523,7 +525,7 @@ class WasteDestroyIn(Schema):
     method: str
 
 
-class ExcerptIn(Schema):
+class CarriersExcerptIn(Schema):
     title: str
     reason: str
 
@@ -583,13 +585,13 @@ def destroy_waste(request: HttpRequest, body: WasteDestroyIn) -> list[WasteBatch
                                   witness=people.person_for(actor, body.witness_id), method=body.method)
 
 
-@router.post("/copies/{copy_id}/excerpt-requests", response={201: ApprovalRef},
+@router.post("/copies/{copy_id}/excerpt-requests", response={201: CarriersApprovalRef},
              summary="申请摘抄（因工作需要，提交审批；不准为个人摘抄，CARRIER-15）")
-def excerpt_request(request: HttpRequest, copy_id: int, body: ExcerptIn) -> Status:
+def excerpt_request(request: HttpRequest, copy_id: int, body: CarriersExcerptIn) -> Status:
     actor = _actor(request)
     approval = services.copy_excerpt_request(actor=actor, copy=selectors.copy_for(actor, copy_id), title=body.title,
                                              reason=body.reason)
-    return Status(201, ApprovalRef(approval_id=approval.pk))
+    return Status(201, CarriersApprovalRef(approval_id=approval.pk))
 
 
 @router.get("/cleanup", response=CleanupOut, summary="年度清理清单（机要员、保密员，CARRIER-18）")

@@ -183,7 +183,7 @@ def load(password: str) -> None:
             with as_of(_at(day + datetime.timedelta(days=1), 9)):
                 services.copy_dispatch(actor=wangfang, copy=first, recipient_unit=carrier.destination_unit,
                                        channel=rng.choice([Channel.CONFIDENTIAL, Channel.COURIER]),
-                                       courier=rng.choice(["张强", "李明"]))
+                                       courier="王芳")  # she carries 机要件 herself (COMM-06)
         elif carrier.direction == "incoming" and age > 150 and not top and rng.random() < 0.35:
             with as_of(_at(day + datetime.timedelta(days=120), 10)):
                 services.copies_hand_back(actor=wangfang, copies=copies, note="半年清退")

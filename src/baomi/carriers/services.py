@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baomi import marking, policy
-from baomi.accounts.models import Unit, User
+from baomi.accounts.models import Role, Unit, User
 from baomi.approvals import registry
 from baomi.approvals.models import ApprovalRequest
 from baomi.approvals.services import request_submit
@@ -353,7 +353,9 @@ def carrier_register(
                    details={"carrier": carrier.pk})
         record(actor=actor, action="carrier.register", obj=carrier,
                summary=f"{Direction(direction).label}登记 {carrier.register_no}（{carrier.marking}，{copies} 份）",
-               details={"direction": direction, "kind": kind, "doc_number": doc_number, "copies": copies,
+               # No 文号 in the log: the auditors read every event, and a 文号 identifies a classified
+               # document to those outside its need-to-know (DESIGN rule 4; tests/leaks).
+               details={"direction": direction, "kind": kind, "copies": copies,
                         "unit": unit.pk, "custodian": keeper.pk,
                         "need_to_know_people": [p.pk for p in need_to_know_people],
                         "need_to_know_units": [u.pk for u in need_to_know_units],
@@ -575,6 +577,8 @@ def copy_dispatch(
             raise Refused(_("涉密载体只能通过机要渠道或指定专人传递，不得普通邮寄、电子邮件或传真"))
         if channel == Channel.COURIER and not courier:
             raise Invalid(_("指定专人送达须填写递送人姓名"))
+        if channel == Channel.COURIER and Level(copy.level).is_state_secret:
+            courier = _confidential_courier(courier, Level(copy.level)).full_name
         before = copy.status
         copy.status, copy.custodian = CopyStatus.SENT, actor
         _save(copy, "status", "custodian")
@@ -585,6 +589,20 @@ def copy_dispatch(
                summary=f"发出 {copy.label}（{Channel(channel).label}）",
                details={"recipient": recipient_unit, "channel": channel, "courier": courier})
     return copy
+
+
+def _confidential_courier(name: str, level: Level) -> User:
+    """COMM-06: a classified item carried by hand goes with a registered 机要通信员 in person,
+    named by login or full name, cleared for its level; never a colleague asked to take it along."""
+    found = list(User.objects.filter(Q(username=name) | Q(full_name=name), is_active=True,
+                                     role_assignments__role=Role.COURIER).distinct()[:2])
+    if len(found) != 1:
+        raise Refused(_("机要信件必须由机要通信人员亲自投送，不得委托他人捎带：“%(name)s”不是登记的机要通信员")
+                      % {"name": name})
+    if not policy.may_know(found[0], level):
+        raise Refused(_("机要通信员 %(name)s 的涉密类别不能投送%(level)s级载体") % {
+            "name": found[0].full_name, "level": level.zh})
+    return found[0]
 
 
 def copies_hand_back(*, actor: User, copies: Sequence[Copy], note: str = "") -> list[Copy]:

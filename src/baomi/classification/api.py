@@ -19,7 +19,7 @@ from baomi.accounts.models import Unit, User
 from baomi.accounts.selectors import person_for, unit_for
 from baomi.classification import excel, selectors, services
 from baomi.classification.models import Authority, Change, Decision, GuideEntry, Notice, Review, WorkSecretReference
-from baomi.core.schemas import Id
+from baomi.core.schemas import PDF, XLSX, Id, file_response
 from baomi.errors import Invalid, NotFound, Refused
 from baomi.levels import Level
 from baomi.periods import Period
@@ -97,7 +97,7 @@ class ReasonIn(Schema):
     reason: str
 
 
-class EntryOut(Schema):
+class ClassificationEntryOut(Schema):
     id: int
     guide_version: int
     code: str
@@ -127,7 +127,7 @@ class EntryOut(Schema):
         return obj.default_mark
 
 
-class EntryIn(Schema):
+class ClassificationEntryIn(Schema):
     code: str
     title: str
     level: str
@@ -181,7 +181,7 @@ class ReferenceIn(Schema):
     mark_label: str = ""
 
 
-class NeedToKnowIn(Schema):
+class ClassificationNeedToKnowIn(Schema):
     people: list[Id] = []
     units: list[Id] = []
     roles: list[str] = []
@@ -222,13 +222,13 @@ class DecisionOut(Schema):
 
 class DecisionDetailOut(DecisionOut):
     reasons: str
-    need_to_know: NeedToKnowIn
+    need_to_know: ClassificationNeedToKnowIn
     sources: list[int]
 
     @staticmethod
-    def resolve_need_to_know(obj: Decision) -> NeedToKnowIn:
+    def resolve_need_to_know(obj: Decision) -> ClassificationNeedToKnowIn:
         ntk = selectors.need_to_know_of(obj)
-        return NeedToKnowIn(people=[p.pk for p in ntk["people"]], units=[u.pk for u in ntk["units"]],
+        return ClassificationNeedToKnowIn(people=[p.pk for p in ntk["people"]], units=[u.pk for u in ntk["units"]],
                             roles=ntk["roles"])
 
     @staticmethod
@@ -236,7 +236,7 @@ class DecisionDetailOut(DecisionOut):
         return [s.pk for s in obj.sources.all()]
 
 
-class DecisionIn(Schema):
+class ClassificationDecisionIn(Schema):
     title: str
     secret_type: str = "state"
     level: str | None = None
@@ -252,10 +252,10 @@ class DecisionIn(Schema):
     mark_label: str = ""
     carrier_type: str = ""
     carrier_id: str = ""
-    need_to_know: NeedToKnowIn
+    need_to_know: ClassificationNeedToKnowIn
 
 
-class ProposalIn(DecisionIn):
+class ProposalIn(ClassificationDecisionIn):
     authority_id: Id
 
 
@@ -277,7 +277,7 @@ class DeriveIn(Schema):
     reasons: str = ""
     carrier_type: str = ""
     carrier_id: str = ""
-    need_to_know: NeedToKnowIn
+    need_to_know: ClassificationNeedToKnowIn
 
 
 class ChangeIn(Schema):
@@ -305,7 +305,7 @@ class ReportIn(Schema):
     reported_on: datetime.date | None = None
 
 
-class NoticeOut(Schema):
+class ClassificationNoticeOut(Schema):
     id: int
     decision_id: int
     decision_code: str
@@ -322,7 +322,7 @@ class NoticeOut(Schema):
         return obj.decision.code
 
 
-class ReviewIn(Schema):
+class ClassificationReviewIn(Schema):
     decisions: list[Id]
     year: Annotated[int, Field(ge=2000, le=2200)] | None = None
     outcome: str
@@ -360,7 +360,7 @@ class SummaryOut(Schema):
 # ---------------------------------------------------------------- helpers
 
 
-def _spec(reader: User, body: NeedToKnowIn) -> services.NeedToKnowSpec:
+def _spec(reader: User, body: ClassificationNeedToKnowIn) -> services.NeedToKnowSpec:
     people = [person_for(reader, pk) for pk in body.people] if body.people else []
     units = [unit_for(reader, pk) for pk in body.units]
     return services.NeedToKnowSpec(people=people, units=units, roles=body.roles)
@@ -374,7 +374,7 @@ def _detail(decision: Decision) -> DecisionDetailOut:
     return DecisionDetailOut.from_orm(decision)
 
 
-def _decision_args(reader: User, body: DecisionIn) -> dict[str, Any]:
+def _decision_args(reader: User, body: ClassificationDecisionIn) -> dict[str, Any]:
     return dict(
         title=body.title, secret_type=body.secret_type, need_to_know=_spec(reader, body.need_to_know),
         level=_level(body.level), period=_period(body.period), unit=_unit(reader, body.unit_id),
@@ -418,13 +418,13 @@ def revoke(request: HttpRequest, authority_id: int, body: ReasonIn) -> Authority
 # ---------------------------------------------------------------- guide and references
 
 
-@router.get("/guide/entries", response=list[EntryOut], summary="现行保密事项范围的条目")
+@router.get("/guide/entries", response=list[ClassificationEntryOut], summary="现行保密事项范围的条目")
 def list_entries(request: HttpRequest, q: str = "") -> list[GuideEntry]:
     return list(selectors.guide_entries_visible_to(_business(request), search=q))
 
 
-@router.post("/guide/entries", response={201: EntryOut}, summary="新增保密事项（保密办）")
-def create_entry(request: HttpRequest, body: EntryIn) -> Status:
+@router.post("/guide/entries", response={201: ClassificationEntryOut}, summary="新增保密事项（保密办）")
+def create_entry(request: HttpRequest, body: ClassificationEntryIn) -> Status:
     actor = _business(request)
     guide = selectors.current_guide(actor)
     if guide is None:
@@ -437,8 +437,8 @@ def create_entry(request: HttpRequest, body: EntryIn) -> Status:
     return Status(201, entry)
 
 
-@router.put("/guide/entries/{entry_id}", response=EntryOut, summary="修改保密事项（不改变已有定密决定）")
-def update_entry(request: HttpRequest, entry_id: int, body: EntryIn) -> GuideEntry:
+@router.put("/guide/entries/{entry_id}", response=ClassificationEntryOut, summary="修改保密事项（不改变已有定密决定）")
+def update_entry(request: HttpRequest, entry_id: int, body: ClassificationEntryIn) -> GuideEntry:
     actor = _business(request)
     entry = selectors.guide_entry_for(actor, entry_id)
     return services.guide_entry_update(actor=actor, entry=entry, data=services.EntryData(
@@ -469,7 +469,8 @@ def import_guide(request: HttpRequest, file: File[UploadedFile], title: Form[str
     return Status(200, ImportOut(dry_run=dry_run, rows=len(rows), guide_version=guide.version if guide else None))
 
 
-@router.get("/guide/export", summary="导出现行保密事项范围（xlsx）", response={200: bytes})
+@router.get("/guide/export", summary="导出现行保密事项范围（xlsx）", response={200: None},
+            openapi_extra=file_response(XLSX))
 def export_guide(request: HttpRequest) -> HttpResponse:
     actor = _business(request)
     response = HttpResponse(excel.export_guide(selectors.guide_entries_visible_to(actor)),
@@ -504,7 +505,7 @@ def list_decisions(request: HttpRequest, status: str = "", secret_type: str = ""
 
 
 @router.post("/decisions", response={201: DecisionDetailOut}, summary="定密（定密责任人）")
-def create_decision(request: HttpRequest, body: DecisionIn) -> Status:
+def create_decision(request: HttpRequest, body: ClassificationDecisionIn) -> Status:
     actor = _business(request)
     args = _decision_args(actor, body)
     proposer = person_for(actor, body.proposer_id) if body.proposer_id else None
@@ -578,7 +579,8 @@ def request_change(request: HttpRequest, decision_id: int, body: ChangeIn) -> St
     return Status(201, change)
 
 
-@router.get("/decisions/{decision_id}/acknowledgements", response=list[NoticeOut], summary="未确认的变更通知")
+@router.get("/decisions/{decision_id}/acknowledgements", response=list[ClassificationNoticeOut],
+            summary="未确认的变更通知")
 def outstanding(request: HttpRequest, decision_id: int) -> list[Notice]:
     actor = _business(request)
     return list(selectors.outstanding_acknowledgements(actor, selectors.decision_for(actor, decision_id)))
@@ -595,12 +597,12 @@ def release_check(request: HttpRequest, decision_id: int, body: ReleaseIn) -> St
 # ---------------------------------------------------------------- notices and reviews
 
 
-@router.get("/notices", response=list[NoticeOut], summary="我的定密通知与提醒")
+@router.get("/notices", response=list[ClassificationNoticeOut], summary="我的定密通知与提醒")
 def list_notices(request: HttpRequest, outstanding: bool = False) -> list[Notice]:
     return list(selectors.notices_for(_business(request), outstanding=outstanding)[:500])
 
 
-@router.post("/notices/{notice_id}/acknowledge", response=NoticeOut, summary="确认已知悉")
+@router.post("/notices/{notice_id}/acknowledge", response=ClassificationNoticeOut, summary="确认已知悉")
 def acknowledge(request: HttpRequest, notice_id: int) -> Notice:
     actor = _business(request)
     return services.notice_acknowledge(actor=actor, notice=selectors.notice_for(actor, notice_id))
@@ -613,7 +615,7 @@ def review_queue(request: HttpRequest, year: Annotated[int, Field(ge=2000, le=22
 
 
 @router.post("/reviews", response={201: list[ReviewOut]}, summary="记录复审结论（批量：维持/变更/解除）")
-def create_reviews(request: HttpRequest, body: ReviewIn) -> Status:
+def create_reviews(request: HttpRequest, body: ClassificationReviewIn) -> Status:
     actor = _business(request)
     reviews: list[Review] = services.review_record(
         actor=actor, decisions=selectors.decisions_by_id(actor, body.decisions),
@@ -633,7 +635,8 @@ def summary(request: HttpRequest) -> SummaryOut:
     return SummaryOut(**{f"by_{k}": [CountOut(label=label, count=n) for label, n in v] for k, v in counts.items()})
 
 
-@router.get("/reports/state-secrets", summary="国家秘密事项一览表（format=xlsx 或 pdf）", response={200: bytes})
+@router.get("/reports/state-secrets", summary="国家秘密事项一览表（format=xlsx 或 pdf）", response={200: None},
+            openapi_extra=file_response(XLSX, PDF))
 def state_secrets(request: HttpRequest, format: str = "xlsx") -> HttpResponse:
     from baomi.classification.reports import state_secret_list_export
 

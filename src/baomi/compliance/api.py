@@ -27,7 +27,7 @@ class EmbodimentOut(Schema):
     tests: list[str]
 
 
-class RuleOut(Schema):
+class ComplianceRuleOut(Schema):
     id: str
     group: str
     title: str
@@ -79,10 +79,10 @@ def _viewer(request: HttpRequest) -> User:
     return user
 
 
-@router.get("/rules", response=list[RuleOut], summary="每条规则的落实情况与实时数字")
-def rules(request: HttpRequest, group: str = "", state: str = "") -> list[RuleOut]:
+@router.get("/rules", response=list[ComplianceRuleOut], summary="每条规则的落实情况与实时数字")
+def rules(request: HttpRequest, group: str = "", state: str = "") -> list[ComplianceRuleOut]:
     rows = selectors.rule_rows(_viewer(request), group=group, state=state)
-    return [RuleOut(
+    return [ComplianceRuleOut(
         id=r.rule.id, group=r.rule.group, title=r.rule.title, english=r.rule.english, state=r.rule.state,
         embodiments=[EmbodimentOut(word=e.word, feature=e.feature, tests=e.tests) for e in r.rule.embodiments],
         out_reason=(r.rule.out.tests[0] if r.rule.out and r.rule.out.tests else None),

@@ -21,8 +21,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         from baomi import inbox
 
         context["nav"] = policy.navigation_for(user)  # type: ignore[arg-type]
-        # 我的待办: everything every module says waits for this person (each provider is cheap).
-        context["inbox_count"] = inbox.count_for(user)  # type: ignore[arg-type]
+        # 我的待办: everything every module says waits for this person, recounted when the audit
+        # chain moved (any state change) or after a minute (deadlines passing).
+        context["inbox_count"] = inbox.nav_count_for(user)  # type: ignore[arg-type]
         labels = policy.role_labels(user)  # type: ignore[arg-type]
         names = {**dict(Role.choices), "system": "系统管理员", "security": "安全保密管理员", "auditor": "安全审计员"}
         context["role_names"] = sorted({str(names.get(label.split("@")[0], label)) for label in labels})

@@ -10,6 +10,7 @@ from baomi import policy
 from baomi.audit.services import record_unrecorded_refusal
 from baomi.compliance.selectors import office_dashboard
 from baomi.core.dashboard import cards_for
+from baomi.core.statecache import per_state
 from baomi.errors import BaomiError, NotFound, Refused
 
 
@@ -18,8 +19,9 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     return render(request, "core/home.html", {
         "roles": policy.role_labels(user),  # type: ignore[arg-type]
-        "cards": cards_for(user),  # type: ignore[arg-type]
-        "office": office_dashboard(user),  # type: ignore[arg-type]  # the secrecy office's unit-wide view
+        "cards": per_state("home.cards", user, lambda: cards_for(user)),  # type: ignore[arg-type]
+        # the secrecy office's unit-wide view
+        "office": per_state("home.office", user, lambda: office_dashboard(user) or {}),  # type: ignore[arg-type]
     })
 
 

@@ -32,7 +32,7 @@ class PenaltyOut(Schema):
     decided_on: datetime.date
 
 
-class EntryOut(Schema):
+class IncidentsEntryOut(Schema):
     id: int
     kind: str
     at: datetime.datetime
@@ -61,7 +61,7 @@ class IncidentOut(Schema):
     close_reason: str | None = None
     copy_ids: list[int] = []
     people_ids: list[int] = []
-    entries: list[EntryOut] = []
+    entries: list[IncidentsEntryOut] = []
     penalties: list[PenaltyOut] = []
 
 
@@ -95,7 +95,7 @@ def _people(ids: list[int]) -> list[User]:
     return [found[i] for i in ids]
 
 
-class ReportIn(Schema):
+class IncidentsReportIn(Schema):
     title: str
     kind: str
     level: Annotated[int, Field(ge=0, le=5)]
@@ -158,7 +158,7 @@ def list_incidents(request: HttpRequest, limit: int = 100, offset: int = 0) -> l
 
 
 @router.post("/", response={201: IncidentOut}, summary="报告泄密事件或隐患（立即报告）")
-def report(request: HttpRequest, body: ReportIn) -> Status:
+def report(request: HttpRequest, body: IncidentsReportIn) -> Status:
     from baomi.carriers.selectors import copies_visible_to
 
     actor = _actor(request)
@@ -225,21 +225,21 @@ def confirm(request: HttpRequest, incident_id: int) -> dict[str, Any]:
     return _out(actor, services.incident_confirm(actor=actor, incident=selectors.incident_for(actor, incident_id)))
 
 
-@router.post("/{incident_id}/measures", response={201: EntryOut}, summary="记录补救措施（保密办）")
+@router.post("/{incident_id}/measures", response={201: IncidentsEntryOut}, summary="记录补救措施（保密办）")
 def measure(request: HttpRequest, incident_id: int, body: MeasureIn) -> Status:
     actor = _actor(request)
     return Status(201, services.measure_add(actor=actor, incident=selectors.incident_for(actor, incident_id),
                                             text=body.text, at=body.at))
 
 
-@router.post("/{incident_id}/investigation", response={201: EntryOut}, summary="记录调查情况（保密办）")
+@router.post("/{incident_id}/investigation", response={201: IncidentsEntryOut}, summary="记录调查情况（保密办）")
 def investigation(request: HttpRequest, incident_id: int, body: TextIn) -> Status:
     actor = _actor(request)
     return Status(201, services.investigation_add(actor=actor, incident=selectors.incident_for(actor, incident_id),
                                                   text=body.text))
 
 
-@router.post("/{incident_id}/notes", response={201: EntryOut}, summary="添加备注（保密办，结案后亦可）")
+@router.post("/{incident_id}/notes", response={201: IncidentsEntryOut}, summary="添加备注（保密办，结案后亦可）")
 def note(request: HttpRequest, incident_id: int, body: TextIn) -> Status:
     actor = _actor(request)
     return Status(201, services.note_add(actor=actor, incident=selectors.incident_for(actor, incident_id),

@@ -96,7 +96,7 @@ class CommitmentOut(Schema):
     signed_ip: str
 
 
-class SignIn(Schema):
+class PersonnelSignIn(Schema):
     password: str
 
 
@@ -143,14 +143,14 @@ class EmploymentIn(Schema):
     reported_on: datetime.date | None = None
 
 
-class ReportIn(Schema):
+class PersonnelReportIn(Schema):
     year: int
     text: str
     duties: list[str] = []
     leader_section: str = ""
 
 
-class ReportOut(Schema):
+class PersonnelReportOut(Schema):
     id: int
     person_id: int
     year: int
@@ -159,7 +159,7 @@ class ReportOut(Schema):
     submitted_at: datetime.datetime
 
 
-class PersonOut(Schema):
+class PersonnelPersonOut(Schema):
     id: int
     username: str
     full_name: str
@@ -173,7 +173,7 @@ class PersonOut(Schema):
     separation: SeparationOut | None = None
 
 
-class OverdueOut(Schema):
+class PersonnelOverdueOut(Schema):
     vetting: list[int]
     commitments: list[int]
     report_year: int
@@ -182,12 +182,12 @@ class OverdueOut(Schema):
     departures_blocked: list[int]
 
 
-def _person_out(person: User) -> PersonOut:
+def _person_out(person: User) -> PersonnelPersonOut:
     assignment = selectors.current_assignment(person)
     vetting = selectors.latest_vetting(person)
     period = selectors.separation_period_for(person)
     wanted = Clearance(person.clearance) if person.clearance else Clearance.GENERAL
-    return PersonOut(
+    return PersonnelPersonOut(
         id=person.pk, username=person.username, full_name=person.full_name, unit_id=person.unit_id,
         clearance=person.clearance, is_active=person.is_active,
         post=PostOut.from_orm(assignment.post) if assignment else None,
@@ -229,13 +229,13 @@ def assign(request: HttpRequest, body: AssignIn) -> Status:
     return Status(201, AssignmentOut.from_orm(found))
 
 
-@router.get("/people", response=list[PersonOut], summary="涉密人员名册")
-def people(request: HttpRequest, q: str = "") -> list[PersonOut]:
+@router.get("/people", response=list[PersonnelPersonOut], summary="涉密人员名册")
+def people(request: HttpRequest, q: str = "") -> list[PersonnelPersonOut]:
     return [_person_out(p) for p in selectors.people_visible_to(_actor(request), search=q)[:500]]
 
 
-@router.get("/people/{person_id}", response=PersonOut, summary="涉密人员档案")
-def person(request: HttpRequest, person_id: int) -> PersonOut:
+@router.get("/people/{person_id}", response=PersonnelPersonOut, summary="涉密人员档案")
+def person(request: HttpRequest, person_id: int) -> PersonnelPersonOut:
     return _person_out(selectors.person_for(_actor(request), person_id))
 
 
@@ -273,7 +273,7 @@ def commitment_prepare(request: HttpRequest, person_id: int, body: CommitmentIn)
 
 
 @router.post("/commitments/{commitment_id}/sign", response=CommitmentOut, summary="电子签署（重新输入密码）")
-def commitment_sign(request: HttpRequest, commitment_id: int, body: SignIn) -> Commitment:
+def commitment_sign(request: HttpRequest, commitment_id: int, body: PersonnelSignIn) -> Commitment:
     actor = _actor(request)
     found = selectors.commitment_for(actor, commitment_id)
     return services.commitment_sign(actor=actor, commitment=found, password=body.password)
@@ -333,19 +333,19 @@ def employment_report(request: HttpRequest, period_id: int, body: EmploymentIn) 
     return Status(201, {"id": report.pk})
 
 
-@router.post("/reports", response={201: ReportOut}, summary="提交年度保密自查报告")
-def report_submit(request: HttpRequest, body: ReportIn) -> Status:
+@router.post("/reports", response={201: PersonnelReportOut}, summary="提交年度保密自查报告")
+def report_submit(request: HttpRequest, body: PersonnelReportIn) -> Status:
     report = services.annual_report_submit(actor=_actor(request), year=body.year, text=body.text,
                                            duties=body.duties, leader_section=body.leader_section)
     return Status(201, report)
 
 
-@router.get("/overdue", response=OverdueOut, summary="保密办：逾期与待办")
-def overdue(request: HttpRequest) -> OverdueOut:
+@router.get("/overdue", response=PersonnelOverdueOut, summary="保密办：逾期与待办")
+def overdue(request: HttpRequest) -> PersonnelOverdueOut:
     actor = _actor(request)
     policy.require(actor, policy.Perm.VIEW_PERSONNEL)
     found = selectors.overdue_for(actor)
-    return OverdueOut(
+    return PersonnelOverdueOut(
         vetting=[p.pk for p, _v in found.vetting], commitments=[c.pk for c in found.commitments],
         report_year=found.report_year, reports_missing=[p.pk for p in found.reports_missing],
         separations_ending=[s.pk for s in found.separations_ending],

@@ -48,6 +48,13 @@ class CheckOut(Schema):
     finding_count: int
     findings: list[dict[str, Any]]
     decision_id: int | None
+    title: str
+    publication_status: str
+    approval_id: int | None
+
+
+class PublicationIn(Schema):
+    title: str
 
 
 _BODY = {
@@ -97,6 +104,13 @@ def check_list(request: HttpRequest, mine: bool = False) -> list[ContentCheck]:
 @router.get("/checks/{check_id}", response=CheckOut, summary="保密审查记录详情")
 def check_detail(request: HttpRequest, check_id: int) -> ContentCheck:
     return selectors.check_for(_actor(request), check_id)
+
+
+@router.post("/checks/{check_id}/publication", response=CheckOut,
+             summary="提交出版主编审核（EXT-09：宣传出版审查通过后由出版主编审核）")
+def check_publication(request: HttpRequest, check_id: int, body: PublicationIn) -> ContentCheck:
+    actor = _actor(request)
+    return services.publication_submit(actor=actor, check=selectors.check_for(actor, check_id), title=body.title)
 
 
 @router.get("/rules-bundle", summary="导出检查规则包（保密员、定密责任人）")

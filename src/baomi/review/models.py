@@ -29,6 +29,13 @@ class Result(models.TextChoices):
     REFUSED = "refused", _("不予通过")
 
 
+class PublicationStatus(models.TextChoices):
+    NONE = "", _("未提交")
+    PENDING = "pending", _("待出版主编审核")
+    APPROVED = "approved", _("出版主编已审核同意")
+    REJECTED = "rejected", _("出版主编未同意")
+
+
 class ContentCheck(models.Model):
     actor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("检查人"))
     created_at = models.DateTimeField(_("检查时间"), auto_now_add=True)
@@ -48,6 +55,12 @@ class ContentCheck(models.Model):
                                  related_name="+", verbose_name=_("关联定密事项"))
     # The scanner's status for the content: ok / error / unsupported / skipped.
     status = models.CharField(_("读取状态"), max_length=12, default="ok")
+    # EXT-09: a publication passes only when the 出版主编 signs off the check as well.
+    title = models.CharField(_("出版物名称"), max_length=200, blank=True)
+    publication_status = models.CharField(_("出版审核"), max_length=10, choices=PublicationStatus.choices,
+                                          default=PublicationStatus.NONE, blank=True)
+    approval = models.ForeignKey("approvals.ApprovalRequest", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
 
     class Meta:
         verbose_name = _("保密审查记录")

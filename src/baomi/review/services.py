@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baomi import policy
@@ -30,9 +31,9 @@ from baomi.audit import keys
 from baomi.audit.models import Outcome
 from baomi.audit.services import atomic_action, record
 from baomi.classification.models import Decision, Guide
-from baomi.errors import Invalid, NotFound, Refused
+from baomi.errors import Conflict, Invalid, NotFound, Refused
 from baomi.levels import Level
-from baomi.review.models import ContentCheck, Purpose, Result
+from baomi.review.models import ContentCheck, PublicationStatus, Purpose, Result
 from baomi.scanner import (
     CarrierFingerprint,
     FileResult,
@@ -55,7 +56,8 @@ MiB = 1024 * 1024
 MAX_BYTES = 20 * MiB
 #: Findings kept per check (all are counted).
 MAX_STORED_FINDINGS = 200
-_LIMITS = Limits(max_file_size=MAX_BYTES, max_total_uncompressed=256 * MiB, max_member_size=64 * MiB)
+# A web request waits for the check: OCR reads only the first pages of a scanned PDF.
+_LIMITS = Limits(max_file_size=MAX_BYTES, max_total_uncompressed=256 * MiB, max_member_size=64 * MiB, ocr_pages=3)
 
 
 def guide_bundle(
@@ -191,6 +193,70 @@ def content_check(
         refused.recorded = True
         raise refused
     return check
+
+
+# ---------------------------------------------------------------- 出版主编审核 (EXT-09)
+
+PUBLICATION = "review.publication"
+
+
+def publication_submit(*, actor: User, check: ContentCheck, title: str) -> ContentCheck:
+    """Send a passed publication check to the 出版主编, who carries out the publication's secrecy
+    review (EXT-09). Only the checker submits; a refused check or another purpose never goes."""
+    from baomi.approvals.services import request_submit
+
+    with atomic_action(actor, "review.publication.submit", obj=check):
+        check = ContentCheck.objects.select_for_update().get(pk=check.pk)
+        if check.actor_id != actor.pk:
+            raise Refused(_("只能提交本人的保密审查记录"))
+        if check.purpose != Purpose.PUBLICATION:
+            raise Refused(_("只有用途为宣传出版的审查记录才能提交出版主编审核"))
+        if check.result == Result.REFUSED:
+            raise Refused(_("未通过保密审查的内容不得提交出版"))
+        if check.publication_status in (PublicationStatus.PENDING, PublicationStatus.APPROVED):
+            raise Conflict(_("该审查记录已提交出版主编审核"))
+        title = title.strip()
+        if not title:
+            raise Invalid(_("请填写出版物名称"))
+        check.title, check.publication_status = title[:200], PublicationStatus.PENDING
+        record(actor=actor, action="review.publication.submit", obj=check,
+               summary=f"保密审查 {check.code} 提交出版主编审核", details={"title": check.title})
+        check.approval = request_submit(actor=actor, request_type=PUBLICATION, subject=check,
+                                        title=f"出版保密审核：{check.title}"[:200],
+                                        reason=_("保密审查 %(code)s：%(result)s") % {
+                                            "code": check.code, "result": Result(check.result).label})
+        check.save(update_fields=["title", "publication_status", "approval"])
+    return check
+
+
+def _publication_decided(approved: bool) -> Any:
+    def effect(request: Any, decider: User | None) -> None:
+        check = ContentCheck.objects.select_for_update().get(pk=int(request.subject_id))
+        if check.publication_status != PublicationStatus.PENDING:
+            return
+        check.publication_status = PublicationStatus.APPROVED if approved else PublicationStatus.REJECTED
+        check.save(update_fields=["publication_status"])
+        record(actor=decider, actor_username="" if decider else "system",
+               action="review.publication." + ("approve" if approved else "reject"), obj=check,
+               summary=f"保密审查 {check.code}：{check.get_publication_status_display()}",
+               details={"approval": request.pk, "at": timezone.now().isoformat()})
+    return effect
+
+
+def _may_decide_publication(request: Any, person: User) -> str | None:
+    check = ContentCheck.objects.filter(pk=int(request.subject_id)).first()
+    if check is not None and check.actor_id == person.pk:
+        return _("出版主编不能审核本人提交的内容")
+    return None
+
+
+def register_request_types() -> None:
+    from baomi.approvals import registry
+
+    registry.register(registry.RequestType(
+        code=PUBLICATION, label="出版物保密审核（出版主编）", on_approved=_publication_decided(True),
+        on_rejected=_publication_decided(False), may_decide=_may_decide_publication,
+        default_steps=(("editor", "org"),)))
 
 
 RULES_KEY_NAME = "rules_signing_key"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from baomi import policy
 from baomi.accounts.models import User
@@ -58,6 +61,21 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, check_id: int) -> HttpResponse:
     return render(request, "review/detail.html", {"check": selectors.check_for(_user(request), check_id)})
+
+
+@login_required
+@require_POST
+def publication(request: HttpRequest, check_id: int) -> HttpResponse:
+    """EXT-09: send a passed publication check to the 出版主编."""
+    user = _user(request)
+    check = selectors.check_for(user, check_id)
+    try:
+        services.publication_submit(actor=user, check=check, title=request.POST.get("title", ""))
+    except BaomiError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已提交出版主编审核"))
+    return redirect("review:detail", check_id=check.pk)
 
 
 @login_required

@@ -133,15 +133,16 @@ def ole(f: IO[bytes], name: str, size: int, job: Job) -> None:
     with doc:
         if doc.exists("EncryptedPackage"):
             raise Unsupported("password-protected Office document: needs the password")
-        if doc.exists("WordDocument"):
-            raise Unsupported("legacy Word .doc/.wps: needs LibreOffice to convert it to .docx first")
-        if doc.exists("Workbook") or doc.exists("Book"):
-            raise Unsupported("legacy Excel .xls/.et: needs LibreOffice to convert it to .xlsx first")
-        if doc.exists("PowerPoint Document"):
-            raise Unsupported("legacy PowerPoint .ppt/.dps: needs LibreOffice to convert it to .pptx first")
-        if any(e and e[0].startswith("__substg1.0_") for e in doc.listdir()):
+        legacy = (".doc", "legacy Word .doc/.wps") if doc.exists("WordDocument") else (
+            (".xls", "legacy Excel .xls/.et") if doc.exists("Workbook") or doc.exists("Book") else (
+                (".ppt", "legacy PowerPoint .ppt/.dps") if doc.exists("PowerPoint Document") else None))
+        if legacy is None and any(e and e[0].startswith("__substg1.0_") for e in doc.listdir()):
             job.set_type("msg")
             mail.msg(doc, job)
             return
+    if legacy is None:
         raise Unsupported("OLE compound file of an unknown kind")
+    from baomi.scanner.ocr import legacy as read_legacy
+
+    read_legacy(f, legacy[0], size, job, legacy[1])
 

@@ -35,7 +35,11 @@ def pdf(f: IO[bytes], name: str, size: int, job: Job) -> None:
         values = [str(v) for v in (meta.title, meta.subject, meta.get("/Keywords")) if v]
         job.part("\n".join(values), "properties", strong=True)
     if len(pages) and not total:
-        raise Unsupported(f"PDF without a text layer ({len(pages)} pages, probably scanned): needs OCR")
+        from baomi.scanner.ocr import scanned_pdf
+
+        if not scanned_pdf(f, size, len(pages), job):
+            raise Unsupported(f"PDF without a text layer ({len(pages)} pages, probably scanned): needs OCR "
+                              "(install tesseract-ocr, tesseract-ocr-chi-sim and poppler-utils)")
 
 
 _ANSICPG = re.compile(rb"\\ansicpg(\d+)")

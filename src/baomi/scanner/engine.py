@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from baomi.marking import HEADER_LINES, WORK_SECRET_LABELS, MarkMatch, find_all
-from baomi.scanner import archive, documents, mail
+from baomi.scanner import archive, documents, mail, ocr
 from baomi.scanner.base import ScanTimeout, Skipped, Unsupported
 from baomi.scanner.fingerprint import FingerprintIndex, FingerprintSession, Span
 from baomi.scanner.keywords import STAR_ANCHORS, KeywordMatcher
@@ -107,6 +107,7 @@ def _unsupported(message: str) -> Handler:
 
 
 def _legacy(f: IO[bytes], name: str, size: int, job: Any) -> None:
+    # Not an OLE file (those are read by archive.ole), so a converter cannot help either.
     what = _LEGACY_EXT.get(os.path.splitext(name)[1].lower(), "legacy Office file")
     raise Unsupported(f"{what}: needs LibreOffice to convert it to the OOXML format first")
 
@@ -133,7 +134,7 @@ HANDLERS: dict[str, Handler] = {
     "xz": archive.compressed("xz"),
     "7z": _unsupported("7-Zip archive: needs 7-Zip to unpack it first"),
     "rar": _unsupported("RAR archive: needs unrar to unpack it first"),
-    "image": _unsupported("image: needs OCR (not installed) to read text in it"),
+    "image": ocr.image,
     "legacy": _legacy,
     "text": _text,
 }

@@ -33,6 +33,7 @@ class Limits:
     max_findings: int = 1000  # findings listed per file; the rest are counted
     timeout_s: float | None = None  # per top-level file (Unix main thread only); the CLI sets 300
     spool_in_memory: int = 16 * MiB  # container members larger than this are spooled to a temp file
+    ocr_pages: int = 20  # pages of a scanned PDF read by OCR (a few seconds each), when OCR is installed
 
 
 class BoundedReader(io.RawIOBase):

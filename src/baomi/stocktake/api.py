@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from baomi import policy
 from baomi.accounts.models import User
+from baomi.core.schemas import PDF, XLSX, file_response
 from baomi.errors import Refused
 from baomi.stocktake import selectors, services
 from baomi.stocktake.models import Scan, Stocktake
@@ -38,7 +39,7 @@ class StocktakeOut(Schema):
     note: str
 
 
-class StartIn(Schema):
+class StocktakeStartIn(Schema):
     scope: str = "location"  # location / custody
     location: str = ""
     note: str = ""
@@ -59,7 +60,7 @@ class ScanOut(Schema):
     created: bool = True
 
 
-class CloseIn(Schema):
+class StocktakeCloseIn(Schema):
     note: str = ""
 
 
@@ -108,7 +109,7 @@ def list_stocktakes(request: HttpRequest) -> list[Stocktake]:
 
 
 @router.post("", response={201: ReportOut}, summary="开始盘点：按存放位置，或本人保管的全部载体")
-def start(request: HttpRequest, body: StartIn) -> Status:
+def start(request: HttpRequest, body: StocktakeStartIn) -> Status:
     actor = _keeper(request)
     stocktake = services.stocktake_start(actor=actor, scope=body.scope, location=body.location, note=body.note)
     return Status(201, _report(actor, stocktake))
@@ -129,14 +130,15 @@ def scan(request: HttpRequest, stocktake_id: int, body: ScanIn) -> ScanOut:
 
 
 @router.post("/{stocktake_id}/close", response=ReportOut, summary="结束盘点，生成差异报告")
-def close(request: HttpRequest, stocktake_id: int, body: CloseIn) -> ReportOut:
+def close(request: HttpRequest, stocktake_id: int, body: StocktakeCloseIn) -> ReportOut:
     actor = _keeper(request)
     stocktake = services.stocktake_close(actor=actor, stocktake=selectors.stocktake_for(actor, stocktake_id),
                                          note=body.note)
     return _report(actor, stocktake)
 
 
-@router.get("/{stocktake_id}/report", response={200: bytes}, summary="差异报告下载（format=xlsx 或 pdf）")
+@router.get("/{stocktake_id}/report", response={200: None}, openapi_extra=file_response(XLSX, PDF),
+            summary="差异报告下载（format=xlsx 或 pdf）")
 def report_file(request: HttpRequest, stocktake_id: int, format: str = "xlsx") -> HttpResponse:
     actor = _keeper(request)
     content, content_type, filename = services.stocktake_report_export(

@@ -1,6 +1,6 @@
 """Training and exams over the API. Thin handlers: parse, call one service or selector,
 serialise. A candidate's view of an attempt never carries the answer keys before the
-attempt is closed (`ItemOut` has no such field; `results` is filled only afterwards)."""
+attempt is closed (`TrainingItemOut` has no such field; `results` is filled only afterwards)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class CourseOut(Schema):
     topics: list[str]
 
 
-class SessionIn(Schema):
+class TrainingSessionIn(Schema):
     held_on: datetime.date
     place: str
     trainer: str
@@ -50,7 +50,7 @@ class SessionIn(Schema):
     note: str = ""
 
 
-class SessionOut(Schema):
+class TrainingSessionOut(Schema):
     id: int
     course_id: int
     held_on: datetime.date
@@ -114,7 +114,7 @@ class QuestionOut(Schema):
     is_active: bool
 
 
-class ImportOut(Schema):
+class TrainingImportOut(Schema):
     created: int
     skipped: int
 
@@ -141,7 +141,7 @@ class ExamOut(Schema):
     is_open: bool
 
 
-class ItemOut(Schema):
+class TrainingItemOut(Schema):
     """A drawn question as the candidate sees it: no key, no explanation."""
 
     position: int
@@ -173,7 +173,7 @@ class AttemptOut(Schema):
     score: int | None
     passed: bool | None
     certificate_no: str | None
-    questions: list[ItemOut]
+    questions: list[TrainingItemOut]
     results: list[ResultOut] | None = None  # only once the attempt is closed
 
 
@@ -198,7 +198,7 @@ def _attempt_out(attempt: Attempt) -> AttemptOut:
         number=attempt.number, status=attempt.status, started_at=attempt.started_at,
         deadline_at=attempt.deadline_at, finished_at=attempt.finished_at, late=attempt.late, score=attempt.score,
         passed=attempt.passed, certificate_no=attempt.certificate_no,
-        questions=[ItemOut(position=i.position, kind=i.kind, text=i.text, options=i.options, given=i.given)
+        questions=[TrainingItemOut(position=i.position, kind=i.kind, text=i.text, options=i.options, given=i.given)
                    for i in items],
         results=[ResultOut(position=i.position, answer=i.answer, correct=i.correct, explanation=i.explanation,
                            source=i.source) for i in items] if closed else None,
@@ -261,14 +261,14 @@ def create_course(request: HttpRequest, body: CourseIn) -> Status:
     return Status(201, course)
 
 
-@router.get("/courses/{course_id}/sessions", response=list[SessionOut], summary="课程的培训场次")
+@router.get("/courses/{course_id}/sessions", response=list[TrainingSessionOut], summary="课程的培训场次")
 def list_sessions(request: HttpRequest, course_id: int) -> list[Session]:
     actor = _actor(request)
     return list(selectors.sessions_of(actor, selectors.course_for(actor, course_id)))
 
 
-@router.post("/courses/{course_id}/sessions", response={201: SessionOut}, summary="登记培训场次（保密办）")
-def create_session(request: HttpRequest, course_id: int, body: SessionIn) -> Status:
+@router.post("/courses/{course_id}/sessions", response={201: TrainingSessionOut}, summary="登记培训场次（保密办）")
+def create_session(request: HttpRequest, course_id: int, body: TrainingSessionIn) -> Status:
     actor = _actor(request)
     session = services.session_create(actor=actor, course=selectors.course_for(actor, course_id),
                                       held_on=body.held_on, place=body.place, trainer=body.trainer,
@@ -315,10 +315,10 @@ def create_question(request: HttpRequest, body: QuestionIn) -> Status:
 # Literal paths before "/questions/{question_id}".
 
 
-@router.post("/questions/import", response=ImportOut, summary="导入随系统发布的题库（幂等，保密办）")
-def import_bank(request: HttpRequest) -> ImportOut:
+@router.post("/questions/import", response=TrainingImportOut, summary="导入随系统发布的题库（幂等，保密办）")
+def import_bank(request: HttpRequest) -> TrainingImportOut:
     result = services.bank_import(actor=_actor(request))
-    return ImportOut(created=result.created, skipped=result.skipped)
+    return TrainingImportOut(created=result.created, skipped=result.skipped)
 
 
 @router.put("/questions/{question_id}", response=QuestionOut, summary="修改试题（保密办）")

@@ -85,7 +85,7 @@ class DocumentIn(Schema):
     note: str = ""
 
 
-class IssueIn(Schema):
+class TravelIssueIn(Schema):
     trip_id: int
 
 
@@ -99,7 +99,7 @@ class IssueOut(Schema):
     returned_late: bool
 
 
-class ReportIn(Schema):
+class TravelReportIn(Schema):
     kind: str
     event_on: datetime.date
     description: str
@@ -113,7 +113,7 @@ class FollowUpOut(Schema):
     next_due_on: datetime.date | None
 
 
-class ReportOut(Schema):
+class TravelReportOut(Schema):
     id: int
     reporter_id: int
     kind: str
@@ -138,7 +138,7 @@ class FollowUpIn(Schema):
     next_due_on: datetime.date | None = None
 
 
-class CloseIn(Schema):
+class TravelCloseIn(Schema):
     conclusion: str
 
 
@@ -201,7 +201,7 @@ def overdue(request: HttpRequest) -> list[DocumentIssue]:
 
 
 @router.post("/documents/{document_id}/issue", response={201: IssueOut}, summary="领用证件（仅限已批准的出国境）")
-def issue(request: HttpRequest, document_id: int, body: IssueIn) -> Status:
+def issue(request: HttpRequest, document_id: int, body: TravelIssueIn) -> Status:
     actor = _actor(request)
     document = selectors.document_for(actor, document_id)
     return Status(201, services.document_issue(actor=actor, document=document,
@@ -214,22 +214,22 @@ def return_document(request: HttpRequest, document_id: int) -> DocumentIssue:
     return services.document_return(actor=actor, document=selectors.document_for(actor, document_id))
 
 
-@router.get("/reports", response=list[ReportOut], summary="重大事项报告（本人；保密办可见全部）")
+@router.get("/reports", response=list[TravelReportOut], summary="重大事项报告（本人；保密办可见全部）")
 def list_reports(request: HttpRequest) -> list[MajorReport]:
     return list(selectors.reports_visible_to(_actor(request)).prefetch_related("follow_ups")[:500])
 
 
-@router.post("/reports", response={201: ReportOut}, summary="提交重大事项报告")
-def file_report(request: HttpRequest, body: ReportIn) -> Status:
+@router.post("/reports", response={201: TravelReportOut}, summary="提交重大事项报告")
+def file_report(request: HttpRequest, body: TravelReportIn) -> Status:
     return Status(201, services.report_file(actor=_actor(request), **body.dict()))
 
 
-@router.get("/reports/{report_id}", response=ReportOut, summary="重大事项报告详情")
+@router.get("/reports/{report_id}", response=TravelReportOut, summary="重大事项报告详情")
 def get_report(request: HttpRequest, report_id: int) -> MajorReport:
     return selectors.report_for(_actor(request), report_id)
 
 
-@router.post("/reports/{report_id}/follow-ups", response={201: ReportOut}, summary="记录跟进措施（保密办）")
+@router.post("/reports/{report_id}/follow-ups", response={201: TravelReportOut}, summary="记录跟进措施（保密办）")
 def follow_up(request: HttpRequest, report_id: int, body: FollowUpIn) -> Status:
     actor = _actor(request)
     report = selectors.report_for(actor, report_id)
@@ -237,8 +237,8 @@ def follow_up(request: HttpRequest, report_id: int, body: FollowUpIn) -> Status:
     return Status(201, selectors.report_for(actor, report_id))
 
 
-@router.post("/reports/{report_id}/close", response=ReportOut, summary="办结（保密办）")
-def close(request: HttpRequest, report_id: int, body: CloseIn) -> MajorReport:
+@router.post("/reports/{report_id}/close", response=TravelReportOut, summary="办结（保密办）")
+def close(request: HttpRequest, report_id: int, body: TravelCloseIn) -> MajorReport:
     actor = _actor(request)
     return services.report_close(actor=actor, report=selectors.report_for(actor, report_id),
                                  conclusion=body.conclusion)
