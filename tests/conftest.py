@@ -6,6 +6,10 @@ The suite runs on SQLite by default and on PostgreSQL when DATABASE_URL points t
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from tests.factories import PASSWORD, make_admin, make_person, make_unit
@@ -74,3 +78,24 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@contextlib.contextmanager
+def shared_data(django_db_blocker: Any) -> Iterator[None]:
+    """Keep data built once (in a module- or session-scoped fixture) for several tests: it is
+    written inside an outer transaction that is rolled back at the end, and each test's own
+    transaction (pytest-django's `db`) becomes a savepoint inside it, so every test still starts
+    from the same data and undoes its own writes. Only for tests using `db` (never
+    `transactional_db`), and only in modules where every test that touches the database wants
+    that data (a module fixture stays alive until the module's last test)."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # type: ignore[attr-defined]  # like TestCase's: durable blocks may nest
+        outer.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)

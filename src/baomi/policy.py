@@ -11,7 +11,7 @@ administrators hold no business roles.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -425,8 +425,18 @@ def _keeper_units(person: User) -> set[int] | None:
 def _own_unit_chain(person: User) -> list[int]:
     """The person's unit and the units above it, cached on the instance for the request."""
     cached = getattr(person, "_baomi_unit_chain", None)
-    if cached is None:
-        cached = _unit_chain(person.unit_id)
+    if cached is None and person.unit_id is not None:
+        # Only this unit's ancestors, not the whole tree as _unit_chain reads (every list page asks).
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM accounts_unit "
+                           "WHERE id = %s UNION SELECT u.id, u.parent_id FROM accounts_unit u JOIN up "
+                           "ON u.id = up.parent_id) SELECT id FROM up", [person.unit_id])
+            cached = [row[0] for row in cursor.fetchall()]
+        person._baomi_unit_chain = cached  # type: ignore[attr-defined]
+    elif cached is None:
+        cached = []
         person._baomi_unit_chain = cached  # type: ignore[attr-defined]
     return cached
 
@@ -486,6 +496,52 @@ def carriers_visible_to(reader: User) -> Q:
     if kept:
         inside |= Q(unit_id__in=kept)
     return clearance & inside
+
+
+class CarrierReach(NamedTuple):
+    """`carriers_visible_to` for a reader who keeps no register, spelled out: carriers of a
+    level up to `max_level` whose need-to-know names one of `units` or `person_id`, or of
+    which `person_id` holds a copy in one of `held_statuses`."""
+
+    max_level: int
+    units: tuple[int, ...]
+    person_id: int
+    held_statuses: tuple[str, ...]
+
+
+def _load_roles_and_unit_chain(person: User) -> None:
+    """Fill the request caches of `role_labels` and `_own_unit_chain` with one query instead
+    of two (the carrier list asks both on every page, for every reader)."""
+    from django.db import connection
+
+    from baomi.accounts.models import RoleAssignment, Unit
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH RECURSIVE up(id, parent_id) AS (SELECT id, parent_id FROM {Unit._meta.db_table} WHERE id = %s "
+            f"UNION SELECT u.id, u.parent_id FROM {Unit._meta.db_table} u JOIN up ON u.id = up.parent_id) "
+            f"SELECT role, unit_id FROM {RoleAssignment._meta.db_table} WHERE user_id = %s "
+            "UNION ALL SELECT NULL, id FROM up", [person.unit_id, person.pk])
+        rows = cursor.fetchall()
+    labels = [f"{role}@{unit_id}" if unit_id else role for role, unit_id in rows if role is not None]
+    person._baomi_roles = ([person.admin_role] if person.admin_role else []) + sorted(labels)  # type: ignore[attr-defined]
+    person._baomi_unit_chain = [unit_id for role, unit_id in rows if role is None]  # type: ignore[attr-defined]
+
+
+def carrier_reach(reader: User) -> CarrierReach | None:
+    """The reach of an ordinary reader, for the list's index walk (selectors.VisibleCarriers);
+    None for keepers and the administrators, whose lists use `carriers_visible_to` as it is.
+    Must say exactly what `carriers_visible_to` says (tests/carriers/test_access_walk.py)."""
+    if not reader.is_active or reader.admin_role:
+        return None
+    if getattr(reader, "_baomi_roles", None) is None and getattr(reader, "_baomi_unit_chain", None) is None:
+        _load_roles_and_unit_chain(reader)
+    if _keeper_units(reader) != set():
+        return None
+    from baomi.carriers.models import HELD_STATUSES
+
+    return CarrierReach(int(Clearance(reader.clearance).max_level), tuple(_own_unit_chain(reader)), reader.pk,
+                        tuple(str(status) for status in HELD_STATUSES))
 
 
 def copies_visible_to(reader: User) -> Q:

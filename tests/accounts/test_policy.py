@@ -2,11 +2,14 @@
 
 Each refusal raises `Refused`, changes nothing and leaves a `denied` audit event naming the
 actor and the action; each success leaves an `ok` event in the same transaction.
+
+The cast (`world`) is built once for the module and every test sees it: tests that need a
+database without it are in tests/accounts/test_bootstrap.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +23,10 @@ from baomi.accounts import services
 from baomi.accounts.models import AdminRole, Role, RoleAssignment, Unit, User
 from baomi.audit import selectors as audit_selectors
 from baomi.audit.models import AuditEvent, Outcome
-from baomi.errors import Invalid, Refused
+from baomi.errors import Refused
 from baomi.levels import Clearance, Level
 from tests.accounts.conftest import event_count, last_event, snapshot
+from tests.conftest import shared_data
 from tests.factories import PASSWORD, make_admin, make_eligible, make_person, make_unit
 
 Perm = policy.Perm
@@ -37,28 +41,42 @@ class World:
     assignment: RoleAssignment
 
 
+@pytest.fixture(scope="module")
+def _world_keys(django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    """The cast, built once for this module (inside a transaction rolled back at its end; each
+    test runs in a savepoint, see tests.conftest.shared_data): only primary keys leave here."""
+    with shared_data(django_db_blocker):
+        unit = make_unit("规划科", "planning")
+        empty_unit = make_unit("财务科", "finance")
+        target = make_person("sunwei", unit=unit, clearance="GENERAL", full_name="孙伟")
+        make_eligible(target)  # vetted and committed: the personnel gate lets the security administrator raise him
+        assignment = target.role_assignments.create(role=Role.STAFF, unit=unit)
+        AccessAttempt.objects.create(username=target.username, ip_address="127.0.0.1", user_agent="t",
+                                     http_accept="", path_info="/accounts/login/", get_data="", post_data="",
+                                     failures_since_start=5)
+        disabled = make_person("zhengli", unit=unit, roles=[("secrecy_officer", None)])
+        User.objects.filter(pk=disabled.pk).update(is_active=False)
+        actors = {
+            "system": make_admin("system", "qianyong"),
+            "security": make_admin("security", "fengxue"),
+            "auditor": make_admin("auditor", "heping"),
+            "secrecy_officer": make_person("zhaolei", unit=unit, roles=[("secrecy_officer", None)]),
+            "approver": make_person("wutao", unit=unit, clearance="IMPORTANT", roles=[("approver", None)]),
+            "staff": make_person("zhoujing", unit=unit, clearance="GENERAL", roles=[("staff", unit)]),
+            "disabled": disabled,
+        }
+        yield {"actors": {name: person.pk for name, person in actors.items()}, "target": target.pk,
+               "unit": unit.pk, "empty_unit": empty_unit.pk, "assignment": assignment.pk}
+
+
 @pytest.fixture
-def world(db) -> World:
-    unit = make_unit("规划科", "planning")
-    empty_unit = make_unit("财务科", "finance")
-    target = make_person("sunwei", unit=unit, clearance="GENERAL", full_name="孙伟")
-    make_eligible(target)  # vetted and committed: the personnel gate lets the security administrator raise him
-    assignment = target.role_assignments.create(role=Role.STAFF, unit=unit)
-    AccessAttempt.objects.create(username=target.username, ip_address="127.0.0.1", user_agent="t", http_accept="",
-                                 path_info="/accounts/login/", get_data="", post_data="", failures_since_start=5)
-    disabled = make_person("zhengli", unit=unit, roles=[("secrecy_officer", None)])
-    User.objects.filter(pk=disabled.pk).update(is_active=False)
-    disabled.refresh_from_db()
-    actors = {
-        "system": make_admin("system", "qianyong"),
-        "security": make_admin("security", "fengxue"),
-        "auditor": make_admin("auditor", "heping"),
-        "secrecy_officer": make_person("zhaolei", unit=unit, roles=[("secrecy_officer", None)]),
-        "approver": make_person("wutao", unit=unit, clearance="IMPORTANT", roles=[("approver", None)]),
-        "staff": make_person("zhoujing", unit=unit, clearance="GENERAL", roles=[("staff", unit)]),
-        "disabled": disabled,
-    }
-    return World(actors, target, unit, empty_unit, assignment)
+def world(db, _world_keys) -> World:
+    """Fresh instances for each test: a test may change its objects (and its savepoint undoes
+    the rows, not the Python objects)."""
+    keys = _world_keys
+    return World({name: User.objects.get(pk=pk) for name, pk in keys["actors"].items()},
+                 User.objects.get(pk=keys["target"]), Unit.objects.get(pk=keys["unit"]),
+                 Unit.objects.get(pk=keys["empty_unit"]), RoleAssignment.objects.get(pk=keys["assignment"]))
 
 
 def _read_audit(actor: User, w: World) -> Any:
@@ -297,26 +315,6 @@ def test_bootstrap_refuses_a_person_with_business_roles(world: World):
     event = last_event()
     assert event_count() == events + 1
     assert (event.action, event.outcome, event.actor_username) == ("admin.bootstrap", Outcome.DENIED, "cli")
-
-
-def test_bootstrap_creates_each_admin_once_and_may_repeat_the_same_role(db):
-    person = services.admin_bootstrap(role=AdminRole.AUDITOR, username="heping", full_name="何平",
-                                      password=PASSWORD)
-    assert person.admin_role == "auditor" and person.must_change_password and person.check_password(PASSWORD)
-    event = last_event()
-    assert (event.action, event.outcome, event.actor_username, event.actor_id) == (
-        "admin.bootstrap", Outcome.OK, "cli", None)
-    again = services.admin_bootstrap(role=AdminRole.AUDITOR, username="heping", full_name="",
-                                     password="Other#2026pass")
-    assert again.pk == person.pk and again.full_name == "何平" and again.check_password("Other#2026pass")
-
-
-def test_bootstrap_rejects_bad_input(db):
-    with pytest.raises(Invalid):
-        services.admin_bootstrap(role="root", username="root", full_name="", password=PASSWORD)  # type: ignore[arg-type]
-    with pytest.raises(Invalid):
-        services.admin_bootstrap(role=AdminRole.SYSTEM, username="qianyong", full_name="", password="short")
-    assert not User.objects.exists()
 
 
 # ---------------------------------------------------------------- events share the change's transaction

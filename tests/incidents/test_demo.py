@@ -1,4 +1,5 @@
-"""The incidents part of the demo: the lost 秘密 copy closed with a 警告, reported in time."""
+"""The incidents part of the demo: the lost 秘密 copy closed with a 警告, reported in time
+(here on the carriers test office; in the whole demo: tests/test_demo_office.py)."""
 
 from __future__ import annotations
 
@@ -19,15 +20,3 @@ def test_demo_story(office):
     assert [(p.person, p.get_kind_display()) for p in incident.penalties.all()] == [(office.zhoujing, "警告")]
     assert incident.entries.filter(kind="measure").count() == 2
 
-
-def test_whole_demo_has_the_closed_incident(db, tmp_path, monkeypatch):
-    from baomi import demo as whole
-    from baomi.audit.verify import verify
-
-    monkeypatch.setenv("BAOMI_DATA_DIR", str(tmp_path))
-    whole.load()
-    closed = Incident.objects.get(status=IncidentStatus.CLOSED)
-    assert closed.level == 3 and closed.notified_at is not None and not closed.notify_late
-    assert closed.copies.get().copy.status == "lost"
-    assert closed.penalties.get().get_kind_display() == "警告"
-    assert verify().ok

@@ -34,3 +34,19 @@ def mark_rules(result: FileResult) -> list[str]:
 
 def parts(result: FileResult, kind: Kind = Kind.MARK) -> set[str]:
     return {f.location.get("part", "") for f in result.findings if f.kind is kind}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keyword_cache(tmp_path_factory):
+    """Compiled keyword databases go to a folder of this test session, not ~/.cache."""
+    import os
+
+    folder = tmp_path_factory.mktemp("hyperscan-cache")
+    folder.chmod(0o700)
+    old = os.environ.get("BAOMI_SCAN_CACHE")
+    os.environ["BAOMI_SCAN_CACHE"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("BAOMI_SCAN_CACHE", None)
+    else:
+        os.environ["BAOMI_SCAN_CACHE"] = old

@@ -469,3 +469,33 @@ class WasteBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.print_job_id}/{self.pk}"
+
+
+class CarrierAccess(models.Model):
+    """Who may know a carrier, kept in registration order: one row per need-to-know unit or
+    person of a carrier, with the carrier's registration date and level copied in. The rows
+    are written by database triggers on the two need-to-know tables and on the carrier
+    (migration 0007), in the same transaction as the change, whatever code makes it; never
+    written by the application. The list's first page is then an index walk over the reader's
+    few units and themself (`selectors.VisibleCarriers`) instead of a pass over everything the
+    reader may see. Visibility itself is still decided by `policy.carriers_visible_to`."""
+
+    carrier = models.ForeignKey(Carrier, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    unit = models.ForeignKey("accounts.Unit", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                             db_constraint=False)
+    person = models.ForeignKey("accounts.User", null=True, on_delete=models.DO_NOTHING, related_name="+",
+                               db_constraint=False)
+    registered_on = models.DateField()
+    level = models.PositiveSmallIntegerField(choices=LEVEL_CHOICES)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["unit", "-registered_on", "-carrier", "level"], name="carrier_access_unit_idx",
+                         condition=models.Q(unit__isnull=False)),
+            models.Index(fields=["person", "-registered_on", "-carrier", "level"], name="carrier_access_person_idx",
+                         condition=models.Q(person__isnull=False)),
+            models.Index(fields=["carrier"], name="carrier_access_carrier_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier_id}:{self.unit_id or ''}/{self.person_id or ''}"

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
+from django.db import connections
 from django.db.models import Count, Q, QuerySet
+from django.db.models.query import FlatValuesListIterable, ModelIterable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,9 +40,120 @@ def _not_found() -> NotFound:
     return NotFound(_("对象不存在"))
 
 
+def _walk_sql(reach: policy.CarrierReach, limit: int, offset: int) -> tuple[str, list[int | str]]:
+    """The ids of the page [offset, offset + limit) of the carriers within `reach`, newest
+    registration first: one index walk per way in (each unit of the reader's chain, the reader
+    named, the copies they hold), each stopped after offset + limit rows, merged and
+    de-duplicated. On PostgreSQL a Merge Append of index-only scans: it reads about
+    (offset + limit) x (number of ways) index entries whatever the reader may see in all."""
+    order = "ORDER BY registered_on DESC, carrier_id DESC"
+    ways: list[str] = []
+    params: list[int | str] = []
+    access = "SELECT registered_on, carrier_id FROM carriers_carrieraccess WHERE {} = %s AND level <= %s"
+    for column, key in [*(("unit_id", unit) for unit in reach.units), ("person_id", reach.person_id)]:
+        ways.append(f"SELECT * FROM ({access.format(column)} {order} LIMIT %s) w{len(ways)}")
+        params += [key, reach.max_level, offset + limit]
+    statuses = ", ".join(["%s"] * len(reach.held_statuses))
+    ways.append(
+        "SELECT * FROM (SELECT c.registered_on, c.id AS carrier_id FROM carriers_carrier c "
+        f"WHERE c.level <= %s AND c.id IN (SELECT h.carrier_id FROM carriers_copy h WHERE h.custodian_id = %s "
+        f"AND h.status IN ({statuses})) ORDER BY c.registered_on DESC, c.id DESC LIMIT %s) w{len(ways)}")
+    params += [reach.max_level, reach.person_id, *reach.held_statuses, offset + limit]
+    sql = (f"SELECT DISTINCT registered_on, carrier_id FROM ({' UNION ALL '.join(ways)}) ways "
+           f"{order} LIMIT %s OFFSET %s")
+    return sql, [*params, limit, offset]
+
+
+class VisibleCarriers(QuerySet[Carrier]):
+    """The carriers a reader may see (`policy.carriers_visible_to`), newest first. For an
+    ordinary reader a page sliced from it as it comes from `carriers_visible_to` (ids by
+    `values_list("pk", flat=True)`, or carriers) is read by walking `CarrierAccess` in
+    registration order (`_walk_sql`) instead of filtering the whole register; any other use
+    (a further filter, another order, count, exists, iteration) runs the ordinary query with
+    the policy's condition, which is added to the query the first time the query is looked
+    at (building it costs more than the walk). Both give the same rows
+    (tests/carriers/test_access_walk.py)."""
+
+    _reach: policy.CarrierReach | None = None
+    _shape: tuple[object, ...] | None = None
+    _pending_reader: User | None = None  # whose policy condition is still to be added
+    _query: Any  # Django's attribute behind `query`
+
+    @property
+    def query(self):  # type: ignore[no-untyped-def,override]
+        if self._pending_reader is not None:
+            reader, self._pending_reader = self._pending_reader, None
+            self._query.add_q(policy.carriers_visible_to(reader))
+        return QuerySet.query.fget(self)  # type: ignore[attr-defined]
+
+    @query.setter
+    def query(self, value):  # type: ignore[no-untyped-def]
+        QuerySet.query.fset(self, value)  # type: ignore[attr-defined]
+
+    def _clone(self) -> VisibleCarriers:
+        # The clone inherits the pending condition instead of having it applied here.
+        pending, self._pending_reader = self._pending_reader, None
+        try:
+            clone: VisibleCarriers = super()._clone()  # type: ignore[misc]
+        finally:
+            self._pending_reader = pending
+        clone._pending_reader, clone._reach, clone._shape = pending, self._reach, self._shape
+        return clone
+
+    def values_list(self, *fields, flat=False, named=False):  # type: ignore[no-untyped-def]
+        pending, self._pending_reader = self._pending_reader, None
+        try:
+            clone = super().values_list(*fields, flat=flat, named=named)
+        finally:
+            self._pending_reader = pending
+        clone._pending_reader = pending  # type: ignore[attr-defined]
+        return clone
+
+    def _current_shape(self) -> tuple[object, ...]:
+        query = self._query  # as built so far, without the pending condition
+        return (len(query.where.children), tuple(query.order_by), query.distinct, tuple(query.annotations),
+                query.combinator, tuple(query.extra), query.low_mark, query.high_mark, self.db)
+
+    def walkable(self) -> bool:
+        """True when a slice of this queryset may be read by the access walk: nothing was
+        added to it but `values_list`, and the policy's condition was never needed."""
+        return (self._reach is not None and self._pending_reader is not None and self._result_cache is None
+                and self._current_shape() == self._shape)
+
+    def __getitem__(self, k):  # type: ignore[no-untyped-def]
+        if not (isinstance(k, slice) and k.step is None and k.stop is not None and self.walkable()):
+            return super().__getitem__(k)
+        start = k.start or 0
+        if start < 0 or k.stop < 0:
+            return super().__getitem__(k)
+        fields = getattr(self, "_fields", None)  # what values_list() asked for
+        flat_pk = self._iterable_class is FlatValuesListIterable and fields == ("pk",)
+        if not flat_pk and (self._iterable_class is not ModelIterable or fields):
+            return super().__getitem__(k)
+        assert self._reach is not None
+        limit = max(0, k.stop - start)
+        if limit == 0:
+            return []
+        sql, params = _walk_sql(self._reach, limit, start)
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = [row[1] for row in cursor.fetchall()]
+        if flat_pk:
+            return ids
+        found = Carrier.objects.using(self.db).select_related("unit", "created_by").in_bulk(ids)
+        return [found[pk] for pk in ids if pk in found]
+
+
 def carriers_visible_to(
     reader: User, *, search: str = "", level: int | None = None, direction: str = ""
 ) -> QuerySet[Carrier]:
+    reach = policy.carrier_reach(reader)
+    if reach is not None and not (search or level is not None or direction):
+        listing = VisibleCarriers(model=Carrier).select_related("unit", "created_by").order_by("-registered_on", "-id")
+        assert isinstance(listing, VisibleCarriers)
+        listing._reach, listing._pending_reader = reach, reader
+        listing._shape = listing._current_shape()
+        return listing
     qs = Carrier.objects.filter(policy.carriers_visible_to(reader))
     if search:
         qs = qs.filter(Q(register_no__icontains=search) | Q(doc_number__icontains=search)

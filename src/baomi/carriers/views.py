@@ -49,6 +49,20 @@ def _list_filters(request: HttpRequest) -> tuple[str, int | None, str]:
             direction if direction in Direction.values else "")
 
 
+_PK_SLOT = "987654321"
+
+
+def _carrier_rows(page: Any) -> list[tuple[str, str, str, str, str, str, int, str]]:
+    """The list's cells, worked out here once per row: one reverse() for the whole page instead
+    of one per row, and plain values instead of the template's attribute and method lookups
+    (about 600 per page). (url, register no, title, doc number, marking, direction, copies, date)"""
+    before, _slot, after = reverse("carriers:detail", args=[int(_PK_SLOT)]).partition(_PK_SLOT)
+    directions = {value: str(label) for value, label in Direction.choices}
+    return [(f"{before}{c.pk}{after}", c.register_no, c.title, c.doc_number or "—", c.marking,
+             directions.get(c.direction, c.direction), c.copy_count, c.registered_on.isoformat())
+            for c in page]
+
+
 @login_required
 def carrier_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -57,7 +71,7 @@ def carrier_list(request: HttpRequest) -> HttpResponse:
     page = slice_page(carriers.values_list("pk", flat=True), request.GET.get("page"), 50, selectors.carrier_rows)
     keeper = policy.may(user, Perm.KEEP_CARRIERS)
     return render(request, "carriers/list.html", {
-        "page": page, "q": q, "level": level, "direction": direction,
+        "page": page, "rows": _carrier_rows(page), "q": q, "level": level, "direction": direction,
         "levels": [(int(lv), lv.zh) for lv in Level if lv > Level.PUBLIC], "directions": Direction.choices,
         "mine": selectors.outstanding_for(user).filter(status__in=OUT_STATUSES),
         "overdue": selectors.overdue_copies(user)[:100],

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from lxml import etree
-
 if TYPE_CHECKING:
+    from lxml import etree
+
     from baomi.scanner.limits import Budget, Limits
 
 
@@ -55,15 +55,21 @@ class Job(Protocol):
 
 def xml_parser() -> etree.XMLParser:
     """No entities, no DTD, no network: billion-laughs and external-entity files stay inert."""
+    from lxml import etree  # here, not at the top: a scan of plain text never loads lxml
+
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                            remove_comments=True, remove_pis=True)
 
 
 def iterparse(f: IO[bytes], events: tuple[str, ...] = ("end",), tag: Any = None) -> Iterator[tuple[str, Any]]:
     """Streaming parse with the same protections as xml_parser()."""
+    from lxml import etree
+
     return etree.iterparse(f, events=events, tag=tag, resolve_entities=False, no_network=True,  # type: ignore[call-overload, no-any-return]
                            load_dtd=False, huge_tree=False, remove_comments=True, remove_pis=True)
 
 
 def parse_xml(f: IO[bytes]) -> Any:
+    from lxml import etree
+
     return etree.parse(f, xml_parser()).getroot()

@@ -33,7 +33,10 @@ from baomi.scanner.rules import KeywordRule, Rules
 from baomi.scanner.text import detect_encoding
 
 CONTEXT = 20  # characters of context on each side of a snippet
-_SNIPPET_BYTES = 4 * CONTEXT + 256  # bytes decoded around a snippet: CONTEXT characters and room for masking
+_SNIPPET_BYTES = 4 * CONTEXT + 256  # how far before a snippet a keyword hit may start and still reach into it
+# Bytes decoded either side of a snippet: CONTEXT characters of up to 4 bytes, plus the
+# 3 bytes of a character cut by the window's edge (dropped when decoding).
+_SNIPPET_WINDOW = 4 * CONTEXT + 3
 _MASK_REACH = 64  # characters beyond a snippet searched for keywords cut by its edge
 _CONTEXT_BYTES = 4096  # the line before and after a region or a mark window, at most
 _WORK_LABELS = {"".join(label.split()) for label in WORK_SECRET_LABELS}
@@ -42,6 +45,7 @@ _MI = "密".encode()
 _SPACE_END = {bytes([b]) for b in b" \t\r\n\x0b\x0c\x80\xa0"}
 _NOT_SPACE = re.compile(r"\S")
 MASK = "■"
+_FAST_SNIPPETS = True  # tests turn it off to compare with the general path
 
 Handler = Callable[[IO[bytes], str, int, Any], None]
 
@@ -400,10 +404,7 @@ class _Job:
         for i, (pos, what, item) in enumerate(events):
             if len(result.findings) >= limit:
                 # Listing is full: count the rest without building anything.
-                for _, rest_what, rest in events[i:]:
-                    kind = "mark" if rest_what else ("simulated" if rules[rest[0]].simulate else "keyword")
-                    result.tally[kind] += 1
-                result.omitted += len(events) - i
+                self._count(events[i:], bool(marks))
                 break
             if what == 0:
                 rule = rules[item[0]]
@@ -433,6 +434,20 @@ class _Job:
             if text is None:
                 text = data.decode("utf-8", "replace")
             self.fp.feed(text, (location, line0, cells, text))
+
+    def _count(self, events: list[tuple[int, int, Any]], any_marks: bool) -> None:
+        """Count findings beyond the listing limit by kind, exactly, without building them."""
+        n_marks = sum(1 for event in events if event[1]) if any_marks else 0
+        n_simulated = 0
+        if self.scanner.keywords.any_simulated:
+            rules = self.scanner.keywords.rules
+            n_simulated = sum(1 for event in events if not event[1] and rules[event[2][0]].simulate)
+        tally = self.result.tally
+        for kind, n in (("mark", n_marks), ("simulated", n_simulated),
+                        ("keyword", len(events) - n_marks - n_simulated)):
+            if n:
+                tally[kind] += n
+        self.result.omitted += len(events)
 
     def _marks(self, data: bytes, anchors: list[tuple[int, int]], before: bytes,
                after: bytes) -> list[tuple[int, int, MarkMatch]]:
@@ -493,8 +508,8 @@ class _Job:
         """The masked snippet around bytes [start, end) of the data, which sits at `shift` in
         `ext` (the data with its context lines); `hits` are the data's keyword hits."""
         start, end = start + shift, end + shift
-        w0 = max(0, start - _SNIPPET_BYTES)
-        w1 = min(len(ext), end + _SNIPPET_BYTES)
+        w0 = max(0, start - _SNIPPET_WINDOW)
+        w1 = min(len(ext), end + _SNIPPET_WINDOW)
         head = ext[w0:start].decode("utf-8", "ignore")
         mid = ext[start:end].decode("utf-8", "replace")
         tail = ext[end:w1].decode("utf-8", "ignore")
@@ -503,7 +518,16 @@ class _Job:
             # The hits near the window, converted to characters of the window.
             lo = bisect.bisect_left(starts, w0 - shift - _SNIPPET_BYTES)
             hi = bisect.bisect_left(starts, w1 - shift)
-            for _, s, e in hits[lo:hi]:
+            near = hits[lo:hi]
+            if _FAST_SNIPPETS and not keep and all(
+                    (s + shift, e + shift) == (start, end) or e + shift <= w0 for _, s, e in near):
+                # The common case, one keyword alone in its snippet: the same text as
+                # _snippet_text would make, without its general masking.
+                body = head[-CONTEXT:] + _NOT_SPACE.sub(MASK, mid) + tail[:CONTEXT]
+                body = body.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+                return ("…" if len(head) > CONTEXT or w0 > 0 else "") + body + (
+                    "…" if len(tail) > CONTEXT or w1 < len(ext) else "")
+            for _, s, e in near:
                 s, e = max(s + shift, w0), min(e + shift, w1)
                 if s < e:
                     cs = len(ext[w0:s].decode("utf-8", "ignore"))

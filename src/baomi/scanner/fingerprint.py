@@ -29,22 +29,28 @@ import functools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Hashes = npt.NDArray[np.uint64]
+else:
+    Hashes = Any
+
+# numpy is imported where it is used, not here: a scan without carrier fingerprints (the
+# usual keyword dictionary) then never loads it, which saves 0.1 s of every `baomi scan`.
 
 K = 13
 WINDOW = 8
 MIN_MATCH_CHARS = 60
 HASH_NAME = "nfkc-lnm/poly64-b0x100000001b3/splitmix64"
 
-_BASE = np.uint64(0x100000001B3)
-_MIX_ADD = np.uint64(0x9E3779B97F4A7C15)
-_MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX_2 = np.uint64(0x94D049BB133111EB)
-
-Hashes = npt.NDArray[np.uint64]
+_BASE = 0x100000001B3
+_MIX_ADD = 0x9E3779B97F4A7C15
+_MIX_1 = 0xBF58476D1CE4E5B9
+_MIX_2 = 0x94D049BB133111EB
 
 
 @functools.cache
@@ -87,24 +93,29 @@ def normalize_with_map(text: str) -> tuple[str, list[int]]:
 
 def kgram_hashes(norm: str, k: int = K) -> Hashes:
     """The hash of every k-gram of a normalised text, in order (empty if shorter than k)."""
+    import numpy as np
+
     n = len(norm) - k + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint64)
+    base, mix_add, mix_1, mix_2 = (np.uint64(c) for c in (_BASE, _MIX_ADD, _MIX_1, _MIX_2))
     cps = np.frombuffer(norm.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
     h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for j in range(k):
-            h *= _BASE
+            h *= base
             h += cps[j : j + n]
-        z = h + _MIX_ADD
-        z = (z ^ (z >> np.uint64(30))) * _MIX_1
-        z = (z ^ (z >> np.uint64(27))) * _MIX_2
+        z = h + mix_add
+        z = (z ^ (z >> np.uint64(30))) * mix_1
+        z = (z ^ (z >> np.uint64(27))) * mix_2
         z ^= z >> np.uint64(31)
     return z
 
 
 def winnow(hashes: Hashes, window: int = WINDOW) -> Hashes:
     """The rightmost minimum of every window of `window` hashes, sorted and unique."""
+    import numpy as np
+
     if hashes.size == 0:
         return hashes
     if hashes.size <= window:
@@ -124,10 +135,14 @@ def fingerprint(text: str, k: int = K, window: int = WINDOW) -> tuple[Hashes, in
 
 def encode_hashes(hashes: Hashes) -> str:
     """Base64 of little-endian uint64: a third of the size of decimal JSON numbers."""
+    import numpy as np
+
     return base64.b64encode(np.asarray(hashes, dtype="<u8").tobytes()).decode("ascii")
 
 
 def decode_hashes(data: str) -> Hashes:
+    import numpy as np
+
     raw = base64.b64decode(data.encode("ascii"), validate=True)
     if len(raw) % 8:
         raise ValueError("fingerprint hashes: length is not a multiple of 8 bytes")
@@ -159,24 +174,28 @@ class FingerprintIndex:
         self.k = k
         self.min_match_chars = min_match_chars
         self.sizes = [int(c.size) for c in carriers]
-        if carriers:
-            allh = np.concatenate([np.asarray(c, dtype=np.uint64) for c in carriers])
-            owner = np.concatenate([np.full(c.size, i, dtype=np.int32) for i, c in enumerate(carriers)])
-        else:
-            allh = np.zeros(0, dtype=np.uint64)
-            owner = np.zeros(0, dtype=np.int32)
+        self._hashes: Any = ()
+        self._owner: Any = ()
+        if not carriers:
+            return  # nothing to look up: numpy is not needed
+        import numpy as np
+
+        allh = np.concatenate([np.asarray(c, dtype=np.uint64) for c in carriers])
+        owner = np.concatenate([np.full(c.size, i, dtype=np.int32) for i, c in enumerate(carriers)])
         order = np.argsort(allh, kind="stable")
         self._hashes = allh[order]
         self._owner = owner[order]
 
     def __bool__(self) -> bool:
-        return bool(self._hashes.size)
+        return len(self._hashes) > 0
 
     def session(self) -> FingerprintSession:
         return FingerprintSession(self)
 
     def lookup(self, hashes: Hashes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
         """Positions in `hashes` that some carrier holds, with their index range in the table."""
+        import numpy as np
+
         left = np.searchsorted(self._hashes, hashes, side="left")
         right = np.searchsorted(self._hashes, hashes, side="right")
         pos = np.nonzero(right > left)[0]

@@ -18,14 +18,13 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Any
 
 from baomi.levels import Level
 from baomi.scanner import fingerprint as fp
+
+if TYPE_CHECKING:  # cryptography is imported only where a signature is made or checked
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 BUNDLE_FORMAT = "baomi-scan-rules"
 BUNDLE_VERSION = 1
@@ -183,6 +182,8 @@ def _signed_message(digest: str) -> bytes:
 
 
 def key_id(key: Ed25519PublicKey) -> str:
+    from cryptography.hazmat.primitives import serialization
+
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
@@ -203,6 +204,9 @@ def sign_bundle(body: Mapping[str, Any], key: Ed25519PrivateKey) -> dict[str, An
 
 def load_public_key(path: Path | str) -> Ed25519PublicKey:
     """A PEM public key file, as the server offers it for download."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         key = serialization.load_pem_public_key(Path(path).read_bytes())
     except (OSError, ValueError) as exc:
@@ -213,6 +217,8 @@ def load_public_key(path: Path | str) -> Ed25519PublicKey:
 
 
 def verify_signature(body: Mapping[str, Any], key: Ed25519PublicKey, name: str = "bundle") -> None:
+    from cryptography.exceptions import InvalidSignature
+
     sig = body.get("signature")
     if not isinstance(sig, Mapping) or sig.get("alg") != "Ed25519":
         raise RulesError(f"{name}: the bundle is not signed (a signature is required)")
@@ -250,12 +256,22 @@ def parse_bundle(body: Mapping[str, Any], name: str = "bundle", *, verify_key: E
     params = body.get("fingerprint_params", {})
     if params.get("hash", fp.HASH_NAME) != fp.HASH_NAME:
         raise RulesError(f"{name}: fingerprint hash {params.get('hash')!r} is not supported")
+    levels: dict[Any, Level] = {}
+
+    def parse_level(value: Any) -> Level:  # 10,000 keywords share a handful of levels
+        key = (type(value), value) if isinstance(value, str | int) else None
+        if key is None:
+            return Level.parse(value)
+        if key not in levels:
+            levels[key] = Level.parse(value)
+        return levels[key]
+
     try:
         keywords = [
             KeywordRule(
                 id=str(e.get("id") or f"{d['id']}:{n}"),
                 keyword=str(e["keyword"]),
-                level=Level.parse(e.get("level", "INTERNAL")),
+                level=parse_level(e.get("level", "INTERNAL")),
                 weight=float(e.get("weight", 1.0)),
                 source=str(e.get("source", "")),
                 dictionary=str(d["id"]),
