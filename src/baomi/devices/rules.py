@@ -40,6 +40,7 @@ from baomi.devices.models import (
 from baomi.devices.services import may_decide_by_level
 from baomi.errors import Conflict, Invalid, NotFound, Refused
 from baomi.levels import Level
+from baomi.periods import add_months
 
 INPUT = "devices.input"  # SYS-08
 REUSE = "devices.reuse"  # SYS-13
@@ -264,17 +265,6 @@ class ReviewDue:
     due_on: datetime.date
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, d)
-        except ValueError:
-            continue
-    return datetime.date(year, month, 28)
-
-
 def reviews_due(*, today: datetime.date | None = None) -> list[ReviewDue]:
     """Units with computers in use whose data review is due: never done, or its period passed."""
     today = today or timezone.localdate()
@@ -286,7 +276,7 @@ def reviews_due(*, today: datetime.date | None = None) -> list[ReviewDue]:
     due: list[ReviewDue] = []
     for unit in Unit.objects.filter(pk__in=unit_ids).order_by("sort_order", "pk"):
         done = last.get(unit.pk)
-        due_on = _add_months(done, review_months()) if done else today
+        due_on = add_months(done, review_months()) if done else today
         if due_on <= today:
             due.append(ReviewDue(unit=unit, last=done, due_on=due_on))
     return due

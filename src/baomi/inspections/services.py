@@ -44,6 +44,7 @@ from baomi.inspections.models import (
     StudySession,
     TemplateItem,
 )
+from baomi.periods import add_months
 
 CHECKLIST_FILE = Path(__file__).with_name("checklist.yaml")
 DEFAULT_DUE_DAYS = 30
@@ -457,7 +458,7 @@ def reminders_issue(*, today: datetime.date | None = None) -> list[str]:
     if latest is None:
         pending.append((f"risk-first-{year}", _("尚未开展保密风险评估，请组织评估"), today))
     else:
-        due = _add_months(latest.held_on, latest.period_months)
+        due = add_months(latest.held_on, latest.period_months)
         if today >= due:
             pending.append((f"risk-{latest.pk}-due", _("保密风险评估已到期（上次 %(on)s），请组织新一轮评估") % {
                 "on": latest.held_on.isoformat()}, due))
@@ -477,17 +478,6 @@ def reminders_issue(*, today: datetime.date | None = None) -> list[str]:
                     "t": rect.title[:100], "o": rect.owner.full_name, "d": rect.due_on.isoformat()}, rect.due_on):
                 done.append(f"inspections reminder {key}")
     return done
-
-
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, d)
-        except ValueError:
-            continue
-    return datetime.date(year, month, 28)
 
 
 # ---------------------------------------------------------------- 要害部位 (SITE)
