@@ -149,3 +149,19 @@ def test_register_errors_are_in_chinese_and_change_nothing(office):
     status, body = call(office.sysadmin, "get", "")
     assert status == 200 and body == {"count": 0, "items": []}
     assert call(office.wangfang, "get", "")[1]["count"] == 0
+
+
+def test_copy_detail_carries_the_latest_movements_and_their_total(office, monkeypatch):
+    from baomi.carriers import api as carriers_api
+
+    o = office
+    monkeypatch.setattr(carriers_api, "MOVEMENTS_SHOWN", 2)
+    copy = register(o.wangfang, copies=1, mark="秘密★10年", units=[o.units["planning"]],
+                    storage="combination").copies.get()
+    for _ in range(2):
+        assert call(o.wangfang, "post", f"/copies/{copy.pk}/circulate", {"reader_id": o.zhoujing.pk})[0] == 200
+        assert call(o.zhoujing, "post", f"/copies/{copy.pk}/acknowledge")[0] == 200
+        assert call(o.wangfang, "post", f"/copies/{copy.pk}/return", {})[0] == 200
+    status, body = call(o.wangfang, "get", f"/copies/{copy.pk}")
+    assert status == 200 and body["movements_total"] >= 6  # registration, then two rounds  # type: ignore[index]
+    assert [m["kind"] for m in body["movements"]] == ["acknowledge", "return"]  # type: ignore[index]

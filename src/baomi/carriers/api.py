@@ -92,7 +92,13 @@ class CarrierDetail(CarrierOut):
 
 
 class CopyDetail(CopyOut):
-    movements: list[MovementOut]
+    movements: list[MovementOut]  # the latest MOVEMENTS_SHOWN, oldest first
+    movements_total: int
+
+
+# A much-handled copy gathers thousands of movements: every answer about it carries the latest
+# ones, the whole chain is on the copy's page and in the registers.
+MOVEMENTS_SHOWN = 100
 
 
 class RegisterIn(Schema):
@@ -234,8 +240,10 @@ def _carrier_detail(actor: User, carrier: Carrier) -> CarrierDetail:
 
 def _copy_detail(actor: User, copy: Copy) -> CopyDetail:
     copy = selectors.copy_for(actor, copy.pk)
-    return CopyDetail(**CopyOut.from_orm(copy).model_dump(),
-                      movements=list(selectors.ledger_of(actor, copy)))  # type: ignore[arg-type]
+    ledger = selectors.ledger_of(actor, copy)
+    latest = list(ledger.reverse()[:MOVEMENTS_SHOWN])[::-1]
+    return CopyDetail(**CopyOut.from_orm(copy).model_dump(), movements=latest,  # type: ignore[arg-type]
+                      movements_total=ledger.count())
 
 
 # ---------------------------------------------------------------- carriers
