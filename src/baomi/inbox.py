@@ -68,10 +68,3 @@ def items_for(person: User) -> list[Item]:
 
 def count_for(person: User) -> int:
     return len(items_for(person))
-
-
-def nav_count_for(person: User) -> int:
-    """The count in the navigation bar, on every page: recomputed when the data changed."""
-    from baomi.core.statecache import per_state
-
-    return per_state("inbox.count", person, lambda: count_for(person))

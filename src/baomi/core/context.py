@@ -39,7 +39,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
 
         # The menu, and 我的待办's count: everything every module says waits for this person,
         # both recomputed when the audit chain moved (any state change) or after a minute
-        # (deadlines passing); one lookup of the chain head for both (as inbox.nav_count_for).
+        # (deadlines passing); one lookup of the chain head for both.
         context.update(per_state("core.menu", user,  # type: ignore[arg-type]
                                  lambda: {**_menu(user), "inbox_count": inbox.count_for(user)}))  # type: ignore[arg-type]
     return context
