@@ -72,11 +72,15 @@ def _chinese_interface():
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """The process-local cache (nav counts keyed by the audit chain head, the audit status) starts
-    empty: a rolled-back test can leave the same chain head and ids behind for the next one."""
+    """The process-local caches (menus, counts and the carrier list keyed by the audit chain head;
+    the audit status) start empty: a rolled-back test can leave the same chain head and ids
+    behind for the next one."""
     from django.core.cache import cache
 
+    from baomi.core import statecache
+
     cache.clear()
+    statecache.clear()
     yield
 
 

@@ -41,6 +41,9 @@ BAOMI_ARCHIVE_ROOMS = [room.strip() for room in os.environ.get("BAOMI_ARCHIVE_RO
                        if room.strip()]
 # Largest file uploaded into an electronic carrier (vault), in MiB.
 BAOMI_MAX_UPLOAD_MB = conf.env_int("BAOMI_MAX_UPLOAD_MB", 50)
+# Seconds a per-person figure or page computed for one state of the data may serve (menu,
+# 我的待办 count, home cards, carrier list: baomi.core.statecache); 0 computes on every request.
+BAOMI_STATE_CACHE_SECONDS = conf.env_int("BAOMI_STATE_CACHE_SECONDS", 60)
 # Approvals: deciders who enrolled a TOTP device must sign with a current code (not the password);
 # a step pending this many hours is reminded and shown overdue in 我的待办.
 BAOMI_SIGN_WITH_OTP = conf.env_bool("BAOMI_SIGN_WITH_OTP")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +27,8 @@ from baomi.carriers.models import (
     StorageClass,
 )
 from baomi.classification import selectors as classification_selectors
-from baomi.core.paging import slice_page
+from baomi.core.paging import page_number, slice_page
+from baomi.core.statecache import per_state
 from baomi.errors import BaomiError, Invalid
 from baomi.levels import Level
 
@@ -58,19 +61,17 @@ def _carrier_rows(page: Any) -> list[tuple[str, str, str, str, str, str, int, st
     (about 600 per page). (url, register no, title, doc number, marking, direction, copies, date)"""
     before, _slot, after = reverse("carriers:detail", args=[int(_PK_SLOT)]).partition(_PK_SLOT)
     directions = {value: str(label) for value, label in Direction.choices}
-    return [(f"{before}{c.pk}{after}", c.register_no, c.title, c.doc_number or "—", c.marking,
-             directions.get(c.direction, c.direction), c.copy_count, c.registered_on.isoformat())
-            for c in page]
+    # str(): the date as SQLite gives it (text) and as PostgreSQL does (a date) alike.
+    return [(f"{before}{r.pk}{after}", r.register_no, r.title, r.doc_number or "—", r.marking,
+             directions.get(r.direction, r.direction), r.copy_count, str(r.registered_on))
+            for r in page]
 
 
-@login_required
-def carrier_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    q, level, direction = _list_filters(request)
-    carriers = selectors.carriers_visible_to(user, search=q, level=level, direction=direction)
-    page = slice_page(carriers.values_list("pk", flat=True), request.GET.get("page"), 50, selectors.carrier_rows)
+def _list_body(user: User, q: str, level: int | None, direction: str, number: int) -> str:
     keeper = policy.may(user, Perm.KEEP_CARRIERS)
-    return render(request, "carriers/list.html", {
+    carriers = selectors.carriers_visible_to(user, search=q, level=level, direction=direction)
+    page = slice_page(carriers.values_list("pk", flat=True), str(number), 50, selectors.carrier_list_rows)
+    return render_to_string("carriers/_list_body.html", {
         "page": page, "rows": _carrier_rows(page), "q": q, "level": level, "direction": direction,
         "levels": [(int(lv), lv.zh) for lv in Level if lv > Level.PUBLIC], "directions": Direction.choices,
         "mine": selectors.outstanding_for(user).filter(status__in=OUT_STATUSES),
@@ -79,6 +80,20 @@ def carrier_list(request: HttpRequest) -> HttpResponse:
         "notices": selectors.notices_for(user)[:20],
         "keeper": keeper, "now": timezone.now(),
     })
+
+
+@login_required
+def carrier_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    q, level, direction = _list_filters(request)
+    number = page_number(request.GET.get("page"))
+    # The page, rendered once per state of the data: what it shows changes
+    # only through audited services (carriers, copies, need-to-know, people, units) or with
+    # the clock (overdue, reminders: the cache's minute). Kept in this process only.
+    filters = hashlib.sha256(repr((q, level, direction, number)).encode()).hexdigest()[:24]
+    body = per_state(f"carriers.list:{filters}", user,
+                     lambda: _list_body(user, q, level, direction, number))
+    return render(request, "carriers/list.html", {"body": body})
 
 
 @login_required

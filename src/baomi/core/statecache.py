@@ -1,9 +1,11 @@
-"""Per-person figures computed once per state of the data, not once per page.
+"""Per-person figures and pages computed once per state of the data, not once per request.
 
 Every state change writes an audit event, so the audit chain head (one primary-key read) tells
 whether anything changed since a figure was computed; what changes by the clock alone (a
-deadline passing) is caught by a short lifetime. The cache is the process's own (LocMemCache
-by default): nothing leaves the process, and nothing but counts and card labels is kept.
+deadline passing) is caught by a short lifetime (BAOMI_STATE_CACHE_SECONDS, 60 by default; 0
+turns the cache off). The cache is the process's own (`_local`, never Django's configurable
+cache): what it keeps (counts, card labels, the carrier list a person may see) never leaves
+the process that computed it for that person.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache.backends.locmem import LocMemCache
 from django.utils import translation
 
 from baomi.accounts.models import User
 
 T = TypeVar("T")
-TTL_S = 60
+_local = LocMemCache("baomi-statecache", {"OPTIONS": {"MAX_ENTRIES": 2000}})
 
 
 def chain_state() -> str:
@@ -27,10 +30,18 @@ def chain_state() -> str:
     return f"{head[0]}:{head[1][:16]}"
 
 
-def per_state(name: str, person: User, compute: Callable[[], T], ttl: int = TTL_S) -> T:
+def per_state(name: str, person: User, compute: Callable[[], T]) -> T:
+    ttl = settings.BAOMI_STATE_CACHE_SECONDS
+    if ttl <= 0:
+        return compute()
     key = f"baomi.{name}:{person.pk}:{translation.get_language()}:{chain_state()}"
-    value = cache.get(key)
+    value = _local.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, ttl)
+        _local.set(key, value, ttl)
     return value  # type: ignore[no-any-return]
+
+
+def clear() -> None:
+    """Forget everything (tests)."""
+    _local.clear()
