@@ -20,6 +20,10 @@ when it is missing this runs `benchmarks/carriers.py --reuse --samples 1` first 
 4. Lend/return cycles: --clients threads, each with its own keep-alive connection and copy:
    POST /api/v1/carriers/copies/{id}/circulate (the keeper hands it out) then POST
    …/return (the keeper takes it back); cycles/s and p50/p95 of a whole cycle.
+5. Steps 2–3 again with BAOMI_STATE_CACHE_SECONDS=0: the menu, the home cards and the carrier
+   list computed on every request, as after any change to the data (baomi.core.statecache
+   keeps them per state of the audit chain). Both ratios are printed; the pages as served
+   (step 3) are what a reader gets while nothing changes.
 
 Target (issue #8): carrier list requests/s >= 0.5 x hello-world requests/s.
 """
@@ -251,6 +255,41 @@ def main() -> None:
     if len(state["pairs"]) < args.clients:
         raise SystemExit(f"found only {len(state['pairs'])} copies for the lend/return clients")
 
+    try:
+        served = _serve_and_measure(args, env, state, cycles=True)
+        # The same pages with the per-state cache off: what a request costs when the data changed
+        # since the person's last view (every audited change anywhere moves the chain head).
+        computed = _serve_and_measure(args, {**env, "BAOMI_STATE_CACHE_SECONDS": "0"}, state, cycles=False)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"server: gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL {DB} (1M carriers); "
+          f"wrk -t2 -c{args.connections} -d{args.duration}s, logged in as {state['reader']}")
+    for title, (runs, cycles) in (("as served (per-state cache on, the default)", served),
+                                  ("every request computed (BAOMI_STATE_CACHE_SECONDS=0)", computed)):
+        print(f"\n{title}")
+        print(f"{'':28} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+        rps: dict[str, float] = {}
+        for name, reports in runs.items():
+            for r in reports:
+                print(f"{name:28} {r['rps']:9.1f} {r['p50_us'] / 1000:8.1f} {r['p95_us'] / 1000:8.1f} "
+                      f"{r['p99_us'] / 1000:8.1f} {r['status_errors'] + r['socket_errors']:7d}")
+            rps[name] = statistics.mean(r["rps"] for r in reports)
+        ratio = rps["carrier list /carriers/"] / rps["hello-world (baseline)"]
+        print(f"ratio carrier list / hello-world requests/s: {ratio:.2f} (target >= {RATIO_TARGET}): "
+              f"{'met' if ratio >= RATIO_TARGET else 'NOT met'}")
+        if cycles is not None:
+            print(f"lend/return cycles ({args.clients} clients, circulate + return over the API): "
+                  f"{cycles['per_s']:.1f} cycles/s, p50 {cycles['p50']:.1f} ms, p95 {cycles['p95']:.1f} ms, "
+                  f"{cycles['cycles']} cycles, {len(cycles['failures'])} failures {cycles['failures'][:3]}")
+
+
+def _serve_and_measure(args: argparse.Namespace, env: dict[str, str], state: dict[str, Any],
+                       cycles: bool) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any] | None]:
+    """Start gunicorn with `env`, log in, run wrk on each page (the baseline before and after),
+    then the lend/return cycles if asked; stop the server."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server_log = (Path(tempfile.gettempdir()) / "baomi-http-serve.log").open("wb")
@@ -272,7 +311,7 @@ def main() -> None:
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in pages}
         for name, path in [*pages, pages[0]]:  # the baseline before and after the pages
             runs[name].append(_wrk(base, path, cookie, args.connections, args.duration, f.name))
-        cycles = _cycles(port, state["token"], [tuple(p) for p in state["pairs"]], args.duration)
+        done = _cycles(port, state["token"], [tuple(p) for p in state["pairs"]], args.duration) if cycles else None
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -280,25 +319,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:  # workers still holding keep-alive connections
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
-        shutil.rmtree(data_dir, ignore_errors=True)
-
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPU, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f}")
-    print(f"server: gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL {DB} (1M carriers); "
-          f"wrk -t2 -c{args.connections} -d{args.duration}s, logged in as {state['reader']}")
-    print(f"{'':28} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    rps: dict[str, float] = {}
-    for name, reports in runs.items():
-        for r in reports:
-            print(f"{name:28} {r['rps']:9.1f} {r['p50_us'] / 1000:8.1f} {r['p95_us'] / 1000:8.1f} "
-                  f"{r['p99_us'] / 1000:8.1f} {r['status_errors'] + r['socket_errors']:7d}")
-        rps[name] = statistics.mean(r["rps"] for r in reports)
-    ratio = rps["carrier list /carriers/"] / rps["hello-world (baseline)"]
-    print(f"ratio carrier list / hello-world requests/s: {ratio:.2f} (target >= {RATIO_TARGET}): "
-          f"{'met' if ratio >= RATIO_TARGET else 'NOT met'}")
-    print(f"lend/return cycles ({args.clients} clients, circulate + return over the API): "
-          f"{cycles['per_s']:.1f} cycles/s, p50 {cycles['p50']:.1f} ms, p95 {cycles['p95']:.1f} ms, "
-          f"{cycles['cycles']} cycles, {len(cycles['failures'])} failures {cycles['failures'][:3]}")
+    return runs, done
 
 
 if __name__ == "__main__":
