@@ -10,6 +10,8 @@ from ninja import Router, Schema, Status
 from baomi import policy
 from baomi.accounts import selectors, services
 from baomi.accounts.models import ApiToken, Role, Unit, User
+from baomi.core.paging import api_window
+from baomi.core.schemas import Id
 from baomi.errors import Invalid
 from baomi.levels import Clearance
 
@@ -158,10 +160,10 @@ def patch_unit(request: HttpRequest, unit_id: int, body: UnitPatch) -> Unit:
 
 
 @router.get("/people", response=list[PersonOut], summary="人员列表")
-def list_people(request: HttpRequest, q: str = "", unit_id: int | None = None, limit: int = 100,
+def list_people(request: HttpRequest, q: str = "", unit_id: Id | None = None, limit: int = 100,
                 offset: int = 0) -> list[PersonOut]:
     actor = _actor(request)
-    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    limit, offset = api_window(limit, offset)
     qs = selectors.people_visible_to(actor, search=q, unit_id=unit_id)[offset: offset + limit]
     return [_person_out(actor, p) for p in qs]
 

@@ -14,6 +14,7 @@ from baomi.accounts.models import User
 from baomi.carriers import selectors, services
 from baomi.carriers.models import Carrier, Copy, DestructionList, Notice, PrintJob, WasteBatch
 from baomi.classification import selectors as classification_selectors
+from baomi.core.paging import api_window
 from baomi.core.schemas import PDF, XLSX, file_response
 
 router = Router(tags=["carriers"])
@@ -253,7 +254,7 @@ def _copy_detail(actor: User, copy: Copy) -> CopyDetail:
 def list_carriers(request: HttpRequest, q: str = "", level: int | None = None, direction: str = "",
                   limit: int = 50, offset: int = 0) -> CarrierPage:
     qs = selectors.carriers_visible_to(_actor(request), search=q.strip(), level=level, direction=direction)
-    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    limit, offset = api_window(limit, offset)
     return CarrierPage(count=qs.count(), items=[CarrierOut.from_orm(c) for c in selectors.carrier_rows(
         qs.values_list("pk", flat=True)[offset: offset + limit])])
 

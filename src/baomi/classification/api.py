@@ -19,6 +19,7 @@ from baomi.accounts.models import Unit, User
 from baomi.accounts.selectors import person_for, unit_for
 from baomi.classification import excel, selectors, services
 from baomi.classification.models import Authority, Change, Decision, GuideEntry, Notice, Review, WorkSecretReference
+from baomi.core.paging import api_window
 from baomi.core.schemas import PDF, XLSX, Id, file_response
 from baomi.errors import Invalid, NotFound, Refused
 from baomi.levels import Level
@@ -499,7 +500,7 @@ def create_reference(request: HttpRequest, body: ReferenceIn) -> Status:
 def list_decisions(request: HttpRequest, status: str = "", secret_type: str = "", q: str = "", limit: int = 100,
                    offset: int = 0) -> list[Decision]:
     actor = _business(request)
-    limit, offset = max(1, min(limit, 500)), max(0, min(offset, 10**9))
+    limit, offset = api_window(limit, offset)
     qs = selectors.decisions_visible_to(actor, status=status, secret_type=secret_type, search=q)
     return list(qs[offset: offset + limit])
 

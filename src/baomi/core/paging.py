@@ -38,3 +38,13 @@ def slice_page(qs: Any, raw_number: str | None, size: int,
     number = page_number(raw_number)
     start = (number - 1) * size
     return SlicePage(prepare(qs[start : start + size + 1]), number, size)
+
+
+MAX_API_LIMIT = 500
+MAX_API_OFFSET = 10**9
+
+
+def api_window(limit: int, offset: int) -> tuple[int, int]:
+    """An API list's `limit` and `offset` brought within bounds (1–500 rows, offsets the database
+    can take): a negative or absurd value gives a sensible page, never an overflow."""
+    return max(1, min(limit, MAX_API_LIMIT)), max(0, min(offset, MAX_API_OFFSET))

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from baomi.accounts.models import User
+from baomi.core.paging import api_window
 from baomi.core.schemas import Id
 from baomi.errors import Invalid
 from baomi.incidents import selectors, services
@@ -153,7 +154,7 @@ class StatsOut(Schema):
 @router.get("/", response=list[IncidentOut], summary="泄密事件（保密办全部；报告人本人报告；受处分人本人处分）")
 def list_incidents(request: HttpRequest, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     actor = _actor(request)
-    offset, limit = max(offset, 0), min(max(limit, 0), 500)
+    limit, offset = api_window(limit, offset)
     return [_out(actor, i) for i in selectors.incidents_visible_to(actor)[offset:offset + limit]]
 
 

@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from baomi import policy
 from baomi.accounts.models import User
 from baomi.carriers.models import Copy
+from baomi.core.paging import api_window
 from baomi.errors import NotFound
 from baomi.meetings import selectors, services
 from baomi.meetings.models import Attendee, Material, Meeting, Venue
@@ -171,7 +172,7 @@ def register_venue(request: HttpRequest, body: VenueIn) -> Status:
 
 @router.get("/", response=list[MeetingOut], summary="涉密会议（组织或参加的；保密办可见全部）")
 def list_meetings(request: HttpRequest, limit: int = 100, offset: int = 0) -> list[Meeting]:
-    offset, limit = max(offset, 0), min(max(limit, 0), 500)
+    limit, offset = api_window(limit, offset)
     return list(selectors.meetings_visible_to(_actor(request))[offset:offset + limit])
 
 

@@ -64,7 +64,7 @@ class StocktakeCloseIn(Schema):
     note: str = ""
 
 
-class LineOut(Schema):
+class StocktakeLineOut(Schema):
     kind: str  # missing / wrong_place / not_listed / unknown / wrong_status / found
     code: str
     copy_id: int | None
@@ -75,24 +75,24 @@ class LineOut(Schema):
     note: str
 
 
-class ReportOut(StocktakeOut):
+class StocktakeReportOut(StocktakeOut):
     expected: int
     scanned: int
-    missing: list[LineOut]
-    unexpected: list[LineOut]
-    wrong_status: list[LineOut]
+    missing: list[StocktakeLineOut]
+    unexpected: list[StocktakeLineOut]
+    wrong_status: list[StocktakeLineOut]
 
 
-def _line(line: selectors.Line) -> LineOut:
+def _line(line: selectors.Line) -> StocktakeLineOut:
     copy = line.copy
-    return LineOut(kind=line.kind, code=line.code, copy_id=copy.pk if copy else None,
+    return StocktakeLineOut(kind=line.kind, code=line.code, copy_id=copy.pk if copy else None,
                    register_no=copy.carrier.register_no if copy else "", number=copy.number if copy else "",
                    status=line.status, location=line.location, note=line.note)
 
 
-def _report(actor: User, stocktake: Stocktake) -> ReportOut:
+def _report(actor: User, stocktake: Stocktake) -> StocktakeReportOut:
     report = selectors.report_for(actor, stocktake)
-    return ReportOut(**StocktakeOut.from_orm(stocktake).model_dump(), expected=report.expected,
+    return StocktakeReportOut(**StocktakeOut.from_orm(stocktake).model_dump(), expected=report.expected,
                      scanned=report.scanned, missing=[_line(x) for x in report.missing],
                      unexpected=[_line(x) for x in report.unexpected],
                      wrong_status=[_line(x) for x in report.wrong_status])
@@ -108,15 +108,15 @@ def list_stocktakes(request: HttpRequest) -> list[Stocktake]:
     return list(selectors.stocktakes_visible_to(_keeper(request))[:200])
 
 
-@router.post("", response={201: ReportOut}, summary="开始盘点：按存放位置，或本人保管的全部载体")
+@router.post("", response={201: StocktakeReportOut}, summary="开始盘点：按存放位置，或本人保管的全部载体")
 def start(request: HttpRequest, body: StocktakeStartIn) -> Status:
     actor = _keeper(request)
     stocktake = services.stocktake_start(actor=actor, scope=body.scope, location=body.location, note=body.note)
     return Status(201, _report(actor, stocktake))
 
 
-@router.get("/{stocktake_id}", response=ReportOut, summary="盘点详情与差异（仅本人可见的载体）")
-def detail(request: HttpRequest, stocktake_id: int) -> ReportOut:
+@router.get("/{stocktake_id}", response=StocktakeReportOut, summary="盘点详情与差异（仅本人可见的载体）")
+def detail(request: HttpRequest, stocktake_id: int) -> StocktakeReportOut:
     actor = _keeper(request)
     return _report(actor, selectors.stocktake_for(actor, stocktake_id))
 
@@ -129,8 +129,8 @@ def scan(request: HttpRequest, stocktake_id: int, body: ScanIn) -> ScanOut:
     return _scan(result.scan, result.created)
 
 
-@router.post("/{stocktake_id}/close", response=ReportOut, summary="结束盘点，生成差异报告")
-def close(request: HttpRequest, stocktake_id: int, body: StocktakeCloseIn) -> ReportOut:
+@router.post("/{stocktake_id}/close", response=StocktakeReportOut, summary="结束盘点，生成差异报告")
+def close(request: HttpRequest, stocktake_id: int, body: StocktakeCloseIn) -> StocktakeReportOut:
     actor = _keeper(request)
     stocktake = services.stocktake_close(actor=actor, stocktake=selectors.stocktake_for(actor, stocktake_id),
                                          note=body.note)

@@ -11,6 +11,7 @@ from ninja import Router, Schema, Status
 
 from baomi import policy
 from baomi.accounts.models import User
+from baomi.core.paging import api_window
 from baomi.errors import NotFound
 from baomi.travel import selectors, services
 from baomi.travel.models import DocumentIssue, FollowUp, MajorReport, TravelDocument, Trip
@@ -150,7 +151,7 @@ def _document(actor: User, document: TravelDocument) -> DocumentOut:
 
 @router.get("/trips", response=list[TripOut], summary="出国境申请（本人；保密办可见全部）")
 def list_trips(request: HttpRequest, limit: int = 100, offset: int = 0) -> list[Trip]:
-    offset, limit = max(offset, 0), min(max(limit, 0), 500)
+    limit, offset = api_window(limit, offset)
     return list(selectors.trips_visible_to(_actor(request))[offset:offset + limit])
 
 
