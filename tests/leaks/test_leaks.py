@@ -85,7 +85,10 @@ KIND_OF_PARAM = {
     "carrier_id": "carrier", "copy_id": "copy", "list_id": "destruction", "decision_id": "decision",
     "check_id": "check", "meeting_id": "meeting", "incident_id": "incident", "content_id": "content",
     "device_id": "device", ("archives", "entry_id"): "archive_entry", ("travel", "report_id"): "major_report",
-    ("approvals", "request_id"): "approval", "rect_id": "rectification",
+    ("approvals", "request_id"): "approval", "rect_id": "rectification", "stocktake_id": "stocktake",
+    ("training", "course_id"): "course", ("training", "session_id"): "session",
+    ("training", "question_id"): "question", ("training", "attempt_id"): "attempt", ("travel", "trip_id"): "trip",
+    ("personnel", "departure_id"): "departure", ("personnel", "commitment_id"): "commitment",
 }
 # Where the parameter's name says nothing ("pk"): by the route's beginning.
 KIND_OF_ROUTE = {"inspections/<int:pk>": "inspection", "inspections/rectifications/<int:pk>": "rectification"}
@@ -109,8 +112,9 @@ def candidates(world: World, route: str, param: str, caller: str | None = None) 
     kind = kind or next((k for prefix, k in KIND_OF_ROUTE.items() if route.startswith(prefix)), None)
     if kind:
         return [str(i) for i in object_ids(world, kind, caller)] or ["1"]
-    if param == "person_id":
-        return [str(world.people["a_core"].pk), str(world.people["a_gen"].pk)]
+    if param == "person_id":  # a_core, a_gen, and the people whose pages show canaries (personnel, travel)
+        people = [world.people["a_core"].pk, world.people["a_gen"].pk]
+        return [str(pk) for pk in people + [pk for pk in object_ids(world, "person", caller) if pk not in people]]
     if param in ("fmt", "format"):
         return ["pdf", "docx"] if area == "inspections" else ["xlsx", "pdf"]
     if param == "slug" and "registers" in route:
@@ -341,6 +345,53 @@ def test_canaries_are_found_where_they_may_be_seen(world, db):
     assert carrier.key in body_text(keeper.get("/carriers/registers/incoming.pdf"))
     assert not leaked(world, "a_core", carrier.key)
     assert leaked(world, "b_core", carrier.key) == [carrier.text]
+
+
+def test_module_canaries_are_found_where_they_may_be_seen(world, db):
+    """The canaries of stocktake, training, travel and personnel are where their owners read
+    them (so the sweeps above read pages that do show them)."""
+    def key(module: str) -> str:
+        return next(c.key for c in world.canaries if c.module == module)
+
+    def showing(kind: str, module: str) -> int:  # the object of `kind` that shows the module's canary
+        return next(pk for pk in world.ids[kind] if any(c.module == module for c in world.about[(kind, pk)]))
+
+    def seen(caller: str, url: str) -> str:
+        response = world.clients[caller].get(url)
+        assert response.status_code == 200, (caller, url, response.status_code)
+        return body_text(response)
+
+    ids, people = world.ids, world.people
+    counted, open_one = ids["stocktake"]
+    for caller in ("a_keeper", "b_keeper", "officer"):
+        assert key("stocktakenote") in seen(caller, f"/stocktake/{counted}/")
+        assert key("stocktakeplace") in seen(caller, "/stocktake/")
+        assert key("stocktakeplace") in seen(caller, f"/stocktake/{open_one}/")
+    carrier = next(c for c in world.canaries if c.module == "carrier" and c.level == 4)  # 机密, scanned while lent
+    assert carrier.key in seen("a_keeper", f"/stocktake/{counted}/")
+    assert carrier.key in seen("a_keeper", f"/api/v1/stocktake/{counted}/report?format=xlsx")
+    assert key("coursesummary") in seen("a_none", f"/training/courses/{ids['course'][0]}/")
+    assert key("questiontext") in seen("a_gen", f"/training/attempts/{ids['attempt'][0]}/")
+    assert key("explanation") in seen("officer", f"/training/questions/{ids['question'][0]}/")
+    assert key("explanation") in seen("officer", "/api/v1/training/questions")
+    trip = ids["trip"][0]
+    for module in ("tripdest", "trippurpose", "tripcompanions", "tripcarriers", "tripreport"):
+        assert key(module) in seen("a_imp", f"/travel/trips/{trip}/")
+        assert key(module) in seen("officer", f"/travel/trips/{trip}/")
+    assert key("tripdest") in seen("officer", f"/api/v1/travel/trips/{trip}")
+    assert key("tripdest") in seen("a_leader", f"/approvals/{showing('approval', 'tripdest')}/")
+    assert key("tripcarriers") in seen("a_leader", f"/approvals/{showing('approval', 'tripcarriers')}/")
+    assert key("annualreport") in seen("a_gen", f"/personnel/people/{people['a_gen'].pk}/")
+    assert key("leadersection") in seen("officer", f"/personnel/people/{people['a_leader'].pk}/")
+    assert key("vettingnotes") in seen("a_imp", f"/personnel/people/{people['a_imp'].pk}/")
+    departure = ids["departure"][0]
+    assert key("handover") in seen("a_gen", f"/personnel/departures/{departure}/")
+    assert key("departreason") in seen("a_leader", f"/approvals/{showing('approval', 'departreason')}/")
+    leaver = showing("person", "employer")
+    assert key("employer") in seen("officer", f"/personnel/people/{leaver}/")
+    # The security administrator opens the same person pages (the register) without the texts.
+    page = seen("secadmin", f"/personnel/people/{leaver}/")
+    assert "测试离岗人" in page and not leaked(world, "secadmin", page)
 
 
 # ---------------------------------------------------------------- counts

@@ -54,8 +54,10 @@ class World:
     about: dict[tuple[str, int], list[Canary]] = field(default_factory=dict)  # the canaries an object shows
 
     def add(self, kind: str, pk: int, *about: Canary) -> None:
-        self.ids.setdefault(kind, []).append(pk)
-        self.about[(kind, pk)] = list(about)
+        ids = self.ids.setdefault(kind, [])
+        if pk not in ids:  # one object may be added by several modules (a person's page)
+            ids.append(pk)
+        self.about.setdefault((kind, pk), []).extend(about)
 
 
 # The cast: name → (unit, clearance, roles as (role, "A" | "B" | None)).
@@ -249,7 +251,158 @@ def build() -> World:
     from baomi.inspections.models import Rectification
 
     world.add("rectification", Rectification.objects.get(finding=found).pk, finding)
+
+    _stocktake(world, canary, people, shown)
+    _training(world, canary, people)
+    _travel(world, canary, people)
+    _personnel(world, canary, people, units)
     return world
+
+
+# The callers with no administrator role: what every business user may see (三员: never the administrators).
+BUSINESS = tuple(CAST)
+CanaryMaker = Callable[..., Canary]
+
+
+def _stocktake(world: World, canary: CanaryMaker, people: dict[str, User],
+               shown: dict[str, tuple[Canary, Canary]]) -> None:
+    """载体盘点 of unit A's safe. policy.stocktakes_visible_to: every keeper (a_keeper, b_keeper,
+    the 保密办) sees every stocktake — its place, note and counts — while the rows (the copies'
+    titles and 文号) are filtered by copies_visible_to: b_keeper sees none of unit A's, the
+    office none above 机密."""
+    from baomi.carriers import labels
+    from baomi.carriers.models import Copy
+    from baomi.stocktake import services as stocktake
+
+    keepers = ("a_keeper", "b_keeper")
+    note = canary("stocktakenote", "工作秘密", "5a0e", scope="personal", owners=keepers)
+    counted = stocktake.stocktake_start(actor=people["a_keeper"], scope="location", location="甲科 保险柜",
+                                        note=note.text)
+    shelf = Copy.objects.filter(location="甲科 保险柜").select_related("carrier")
+    for copy in shelf.filter(serial=1):  # found, and the circulating 机密 one: "状态不符", with its title
+        stocktake.stocktake_scan(actor=people["a_keeper"], stocktake=counted, code=labels.label_code(copy))
+    # b_keeper scans a copy of unit A: kept as an unknown code, its title never shown.
+    stocktake.stocktake_scan(actor=people["b_keeper"], stocktake=counted,
+                             code=labels.label_code(shelf.filter(serial=2).first()))  # type: ignore[arg-type]
+    stocktake.stocktake_close(actor=people["a_keeper"], stocktake=counted)
+    world.add("stocktake", counted.pk, *[c for pair in shown.values() for c in pair], note)
+    # The place is named in the stocktake's audit events ("开始盘点 …（place）"), as a carrier's 登记号 is.
+    place = canary("stocktakeplace", "工作秘密", "5a1c", scope="personal", owners=keepers, in_audit_log=True)
+    still = stocktake.stocktake_start(actor=people["a_keeper"], scope="location", location=place.text)
+    world.add("stocktake", still.pk, place)
+
+
+def _training(world: World, canary: CanaryMaker, people: dict[str, User]) -> None:
+    """Courses are no secret but are for business users only (training.selectors.courses_for);
+    the question bank with its explanations is the 保密办's alone; a drawn question is shown to
+    its candidate, its explanation only once they hand in (a_gen's attempt is in progress)."""
+    from baomi.training import services as training
+
+    officer = people["officer"]
+    summary = canary("coursesummary", "工作秘密", "7c0a", scope="personal", owners=BUSINESS)
+    course = training.course_create(actor=officer, title="泄漏测试专题培训", kind="annual", hours="2",
+                                    summary=summary.text, topics=["foreign"])
+    world.add("course", course.pk, summary)
+    session = training.session_create(actor=officer, course=course, held_on=timezone.localdate(), place="甲科会议室",
+                                      trainer="保密办")
+    training.attendance_record(actor=officer, session=session, people=[people["a_gen"], people["a_core"]])
+    world.add("session", session.pk, summary)
+    asked = canary("questiontext", "工作秘密", "9a7e", scope="personal", owners=("a_gen",))
+    explained = canary("explanation", "工作秘密", "e7a1", scope="personal")
+    question = training.question_save(actor=officer, data=training.QuestionData(
+        kind="single", text=asked.text, options=["是", "否"], answer=[0], explanation=explained.text,
+        topics=["foreign"]))
+    world.add("question", question.pk, asked, explained)
+    exam = training.exam_create(actor=officer, title="泄漏测试年度考试", purpose="annual", question_count=1,
+                                time_limit_minutes=600, pass_mark=60, max_attempts=2, kinds=["single"],
+                                topics=["foreign"])
+    attempt = training.attempt_start(actor=people["a_gen"], exam=exam)
+    world.add("attempt", attempt.pk, asked, explained)
+
+
+def _travel(world: World, canary: CanaryMaker, people: dict[str, User]) -> None:
+    """出国境 of a_imp (policy.trips_visible_to: the traveller and the 保密办). Destinations,
+    purpose and the carriers to take abroad are the approval requests' reasons, read by their
+    deciders too (a_leader, the unit leader); companions and the 回国报告 stay with the traveller."""
+    from baomi.approvals.services import request_decide
+    from baomi.travel import services as travel
+    from tests.factories import PASSWORD
+
+    traveller, leader, officer = people["a_imp"], people["a_leader"], people["officer"]
+    today = timezone.localdate()
+    seen = ("a_imp", "a_leader")
+    where = canary("tripdest", "工作秘密", "d357", scope="personal", owners=seen)
+    why = canary("trippurpose", "工作秘密", "b0a7", scope="personal", owners=seen)
+    who = canary("tripcompanions", "工作秘密", "c0a9", scope="personal", owners=("a_imp",))
+    items = canary("tripcarriers", "工作秘密", "ca44", scope="personal", owners=seen)
+    trip = travel.trip_apply(actor=traveller, kind="official", destinations=where.text, purpose=why.text,
+                             depart_on=today, return_on=today + datetime.timedelta(days=5), companions=who.text,
+                             carriers_planned=True, carrier_items=items.text, bureau_doc_no="保密局〔2026〕1号")
+    assert trip.approval is not None and trip.carrier_approval is not None
+    # The trip is approved (unit leader, then the office); the carriers' approval waits at its
+    # last step (an organisation-wide 审批领导, whom this world lacks), so no inbox count changes.
+    for request in (trip.approval, trip.carrier_approval):
+        for decider in (leader, officer):
+            request_decide(actor=decider, request=request, approve=True, comment="同意", password=PASSWORD)
+    world.add("approval", trip.approval.pk, where, why)
+    world.add("approval", trip.carrier_approval.pk, items)
+    told = canary("tripreport", "工作秘密", "7e9b", scope="personal", owners=("a_imp",))
+    trip.refresh_from_db()
+    travel.trip_report(actor=traveller, trip=trip, text=told.text, returned_on=today)
+    world.add("trip", trip.pk, where, why, who, items, told)
+    world.add("person", traveller.pk, where, why, who, items, told)
+
+
+def _personnel(world: World, canary: CanaryMaker, people: dict[str, User], units: dict[str, Unit]) -> None:
+    """涉密人员: texts a person or the 保密办 types about someone. policy.reads_personal_reports:
+    annual-report texts, vetting notes, handover contents and employment reports are for the
+    person and the 保密办 only — not the security administrator, who keeps the register's
+    statuses (personnel_visible_to). A departure's reason and handover are also read by whoever
+    takes the handover over (views.departure), and the reason is the approval's reason, read by
+    its decider (the unit leader)."""
+    from baomi.approvals.services import request_decide
+    from baomi.personnel import selectors as personnel_selectors
+    from baomi.personnel import services as personnel
+    from baomi.personnel.models import Commitment
+    from tests.factories import PASSWORD
+
+    officer = people["officer"]
+    year = personnel_selectors.reporting_year()
+    text = canary("annualreport", "工作秘密", "a22e", scope="personal", owners=("a_gen",))
+    personnel.annual_report_submit(actor=people["a_gen"], year=year, text=text.text, duties=[])
+    section = canary("leadersection", "工作秘密", "1ead", scope="personal", owners=("a_leader",))
+    personnel.annual_report_submit(actor=people["a_leader"], year=year, text="按要求履行保密职责。", duties=[],
+                                   leader_section=section.text)
+    world.add("person", people["a_gen"].pk, text)
+    world.add("person", people["a_leader"].pk, section)
+    notes = canary("vettingnotes", "工作秘密", "7e77", scope="personal", owners=("a_imp",))
+    # The vetting's documents are listed in its audit event's details (as the auditors read them).
+    papers = canary("vettingdocs", "工作秘密", "d0c5", scope="personal", owners=("a_imp",), in_audit_log=True)
+    personnel.vetting_record(actor=officer, person=people["a_imp"], category=Clearance.IMPORTANT, result="pass",
+                             notes=notes.text, documents=[papers.text + ".pdf"])
+    world.add("person", people["a_imp"].pk, notes, papers)
+    # A person of unit A (not a caller: the departure releases them) leaves their post.
+    leaver = make_person("lk_a_leaver", unit=units["A"], clearance="GENERAL", full_name="测试离岗人")
+    handover_seen = ("a_gen", "a_leader")
+    why = canary("departreason", "工作秘密", "de9a", scope="personal", owners=handover_seen)
+    departure = personnel.departure_open(actor=officer, person=leaver, kind="post", reason=why.text)
+    what = canary("handover", "工作秘密", "4a0d", scope="personal", owners=("a_gen",))
+    personnel.departure_handover(actor=officer, departure=departure, to=people["a_gen"], items=what.text)
+    personnel.departure_confirm_handover(actor=people["a_gen"], departure=departure)
+    leaving = Commitment.objects.get(person=leaver, kind="leave")  # a template's text: no canary, read anyway
+    personnel.commitment_sign(actor=leaver, commitment=leaving, password=PASSWORD)
+    world.add("commitment", leaving.pk)
+    departure = personnel.departure_submit(actor=officer, departure=departure)
+    assert departure.approval is not None
+    request_decide(actor=people["a_leader"], request=departure.approval, approve=True, comment="同意",
+                   password=PASSWORD)
+    world.add("approval", departure.approval.pk, why)
+    employer = canary("employer", "工作秘密", "e3b1", scope="personal", owners=())
+    period = personnel_selectors.separation_period_for(leaver)
+    assert period is not None
+    personnel.employment_report_record(actor=officer, period=period, employer=employer.text, position="职员")
+    world.add("departure", departure.pk, why, what)
+    world.add("person", leaver.pk, why, what, employer)
 
 
 Builder = Callable[[], World]
