@@ -1,6 +1,6 @@
 """Scanner benchmark: text throughput against ripgrep, and an office-document corpus.
 
-    python benchmarks/scan.py [--mb 200] [--keywords 10000] [--office 300] [--keep DIR]
+    python benchmarks/scan.py [--mb 200] [--keywords 10000] [--office 300] [--keep DIR [--reuse]]
 
 1. Text: --mb MB of generated Chinese text (deterministic seed) in 1 MB files, with
    --keywords dictionary words and classification marks inserted, once per --density
@@ -42,6 +42,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 SEED = 20261127
 # Disjoint alphabets: keywords can only occur where they were inserted (see the docstring).
@@ -263,6 +264,42 @@ def best_of(runs: dict[str, Callable[[], dict[str, float]]], repeat: int) -> dic
     return best
 
 
+def _corpus_params(args: argparse.Namespace) -> dict[str, object]:
+    return {"seed": SEED, "mb": args.mb, "keywords": args.keywords, "office": args.office,
+            "density": sorted(args.density)}
+
+
+def _reusable(base: Path, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The metadata of a corpus generated earlier under `base` with the same parameters."""
+    try:
+        meta: dict[str, Any] = json.loads((base / "corpus.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return meta if meta.get("params") == _corpus_params(args) else None
+
+
+def generate(base: Path, args: argparse.Namespace, office_dir: Path,
+             text_dirs: dict[int, Path]) -> tuple[list[str], dict[int, dict[str, int]]]:
+    from baomi.scanner import build_bundle, write_bundle
+
+    (base / "corpus.json").unlink(missing_ok=True)
+    for d in (office_dir, *text_dirs.values()):
+        shutil.rmtree(d, ignore_errors=True)
+        d.mkdir(parents=True)
+    rng = random.Random(SEED)
+    t0 = time.perf_counter()
+    keywords = make_keywords(rng, args.keywords)
+    (base / "keywords.txt").write_text("\n".join(keywords) + "\n", encoding="utf-8")
+    write_bundle(build_bundle(keywords=[{"keyword": k, "level": "SECRET"} for k in keywords]), base / "rules.bundle")
+    inserted = {per_mb: make_text_corpus(d, args.mb, keywords, rng, per_mb / PIECES_PER_MB)
+                for per_mb, d in text_dirs.items()}
+    make_office_corpus(office_dir, args.office, keywords, rng)
+    (base / "corpus.json").write_text(json.dumps({"params": _corpus_params(args), "inserted": inserted}))
+    print(f"generated {args.mb} MB of text per density and {args.office} office documents in "
+          f"{time.perf_counter() - t0:.0f} s under {base}", file=sys.stderr)
+    return keywords, inserted
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=int, default=200)
@@ -271,6 +308,9 @@ def main() -> None:
     parser.add_argument("--density", type=lambda v: [int(x) for x in v.split(",")], default=[200, 2000],
                         help="keyword occurrences per MB, one text corpus each (default 200,2000)")
     parser.add_argument("--keep", help="generate into this folder and keep it")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --keep: measure the corpus already there if it was made with the same "
+                             "--mb, --keywords, --density and --office (else generate it again)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each measurement, fastest kept (default 3)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
@@ -279,28 +319,28 @@ def main() -> None:
     if args.worker:
         worker(args)
         return
+    if args.reuse and not args.keep:
+        parser.error("--reuse needs --keep DIR")
 
-    from baomi.scanner import build_bundle, write_bundle
-
-    rng = random.Random(SEED)
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="baomi-scan-bench-"))
     office_dir = base / "office"
     text_dirs = {per_mb: base / f"text-{per_mb}" for per_mb in args.density}
-    for d in (office_dir, *text_dirs.values()):
-        shutil.rmtree(d, ignore_errors=True)
-        d.mkdir(parents=True)
+    kw_file, rules = base / "keywords.txt", base / "rules.bundle"
     try:
-        t0 = time.perf_counter()
-        keywords = make_keywords(rng, args.keywords)
-        kw_file = base / "keywords.txt"
-        kw_file.write_text("\n".join(keywords) + "\n", encoding="utf-8")
-        rules = write_bundle(build_bundle(keywords=[{"keyword": k, "level": "SECRET"} for k in keywords]),
-                             base / "rules.bundle")
-        inserted = {per_mb: make_text_corpus(d, args.mb, keywords, rng, per_mb / PIECES_PER_MB)
-                    for per_mb, d in text_dirs.items()}
-        make_office_corpus(office_dir, args.office, keywords, rng)
-        print(f"generated {args.mb} MB of text per density and {args.office} office documents in "
-              f"{time.perf_counter() - t0:.0f} s under {base}", file=sys.stderr)
+        meta = _reusable(base, args) if args.reuse else None
+        if meta is not None:
+            keywords = kw_file.read_text(encoding="utf-8").split()
+            inserted = {per_mb: meta["inserted"][str(per_mb)] for per_mb in args.density}
+            print(f"reusing the corpus under {base}", file=sys.stderr)
+        else:
+            keywords, inserted = generate(base, args, office_dir, text_dirs)
+        # The package's bytecode, as after `pip install`: with PYTHONDONTWRITEBYTECODE set
+        # (or a source tree just edited), every run would compile the modules again.
+        import compileall
+
+        import baomi
+
+        compileall.compile_dir(os.path.dirname(baomi.__file__), quiet=2)
         # The compiled keyword database, as a second `baomi scan` with the same bundle finds
         # it: compiled once here, untimed (an empty folder is scanned).
         cache = base / "hyperscan-cache"

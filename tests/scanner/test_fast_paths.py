@@ -83,3 +83,58 @@ def test_plain_text_scan_loads_no_heavy_library(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "'keyword': 1" in out and "'mark': 1" in out
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_results_cross_from_a_worker_unchanged(rules, tmp_path):
+    """Workers hand results back in a compact pickled form (FileResult.__reduce__): every
+    kind of finding, with its location, details and level, must arrive as it left."""
+    import pickle
+
+    from baomi.levels import Level
+    from baomi.scanner import Kind, Status
+    from baomi.scanner.model import Problem
+
+    carrier = "".join(random.Random(3).choices(FILLER, k=600))
+    printed = parse_bundle(build_bundle(carriers=[{"carrier_id": "C-1", "level": "SECRET", "text": carrier}]))
+    scanner = Scanner(rules.merge(printed), show=True)
+    data = ("机密★5年\n" + _text(random.Random(9)) + "\n" + carrier).encode()
+    result = scanner.scan_bytes(data, "sample.txt")
+    result.problems.append(Problem("a.zip/b.doc", Status.UNSUPPORTED, "legacy Word .doc"))
+    assert {f.kind for f in result.findings} == set(Kind) and result.counts()["simulated"] > 0
+    back = pickle.loads(pickle.dumps(result))
+    assert back == result and back.to_json() == result.to_json()
+    assert all(type(b.level) is Level and type(b.kind) is Kind for b in back.findings)
+    assert type(back.tally) is type(result.tally) and back.status is result.status
+
+
+def test_bundle_rules_are_ordinary_keyword_rules(rules):
+    """parse_bundle builds its rules without the dataclass's __init__: still equal, hashable,
+    frozen and replaceable like any other."""
+    import dataclasses
+
+    from baomi.scanner import KeywordRule
+
+    rule = rules.keywords[0]
+    again = KeywordRule(**dataclasses.asdict(rule))
+    assert rule == again and hash(rule) == hash(again) and repr(rule) == repr(again)
+    assert dataclasses.replace(rule, simulate=True).simulate
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        rule.keyword = "x"  # type: ignore[misc]
+
+
+def test_plain_text_scan_imports_no_container_or_mail_module(tmp_path):
+    """Formats other than text are imported when a file needs them (about 20 ms of start-up)."""
+    (tmp_path / "a.txt").write_text("机密★5年\n东风工程的计划", encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from baomi.scanner import Scanner, build_bundle, parse_bundle\n"
+        "from baomi.scanner.runner import Filters, run, walk\n"
+        "rules = parse_bundle(build_bundle(keywords=['东风工程']))\n"
+        f"run(walk([{str(tmp_path)!r}], Filters(), []), Scanner(rules), 1, lambda r: print(r.counts()))\n"
+        "names = ('baomi.scanner.archive', 'baomi.scanner.documents', 'baomi.scanner.mail', 'baomi.scanner.ocr',\n"
+        "         'baomi.scanner.office', 'zipfile', 'email.policy', 'concurrent.futures')\n"
+        "print(sorted(m for m in names if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "'keyword': 1" in out and "'mark': 1" in out
+    assert out.strip().splitlines()[-1] == "[]"

@@ -117,3 +117,15 @@ def test_cache_name_does_not_depend_on_hash_seed(tmp_path):
         env = {**os.environ, "PYTHONHASHSEED": seed, "BAOMI_SCAN_CACHE": str(tmp_path)}
         subprocess.run([sys.executable, "-c", code], env=env, check=True)
     assert len(list(tmp_path.glob("*.hsdb"))) == 1
+
+
+@pytest.mark.parametrize("words", [("东风工程", "J-20"), ("东风", "东风工程", "工程"), ("AB", "xaby")])
+def test_a_cached_database_knows_which_keywords_nest(cache, monkeypatch, words):
+    """Loading from the cache learns whether keywords nest from the same scan that checks the
+    database; it must agree with the compiled path, or nested hits would be listed twice."""
+    compiled = KeywordMatcher(_rules(*words))
+    _no_compiling(monkeypatch)
+    cached = KeywordMatcher(_rules(*words))
+    assert cached.nested == compiled.nested == (words != ("东风工程", "J-20"))
+    text = "东风工程 xABy ｊ－２０".encode()
+    assert cached.scan(text) == compiled.scan(text)

@@ -11,26 +11,29 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import importlib
+import operator
 import os
 import re
 import signal
 import stat
 import threading
 import time
-import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from baomi.marking import HEADER_LINES, WORK_SECRET_LABELS, MarkMatch, find_all
-from baomi.scanner import archive, documents, mail, ocr
 from baomi.scanner.base import ScanTimeout, Skipped, Unsupported
 from baomi.scanner.fingerprint import FingerprintIndex, FingerprintSession, Span
-from baomi.scanner.keywords import STAR_ANCHORS, KeywordMatcher
+from baomi.scanner.keywords import SPACE_END, STAR_ANCHORS, KeywordMatcher
 from baomi.scanner.limits import Budget, LimitExceeded, Limits
 from baomi.scanner.model import FileResult, Finding, Kind, Problem, Status
 from baomi.scanner.rules import KeywordRule, Rules
 from baomi.scanner.text import detect_encoding
+
+if TYPE_CHECKING:
+    import zipfile
 
 CONTEXT = 20  # characters of context on each side of a snippet
 _SNIPPET_BYTES = 4 * CONTEXT + 256  # how far before a snippet a keyword hit may start and still reach into it
@@ -41,11 +44,12 @@ _MASK_REACH = 64  # characters beyond a snippet searched for keywords cut by its
 _CONTEXT_BYTES = 4096  # the line before and after a region or a mark window, at most
 _WORK_LABELS = {"".join(label.split()) for label in WORK_SECRET_LABELS}
 _MI = "密".encode()
-# Last byte of a space character: ASCII spaces and line breaks, U+3000 (e3 80 80), U+00A0 (c2 a0).
-_SPACE_END = {bytes([b]) for b in b" \t\r\n\x0b\x0c\x80\xa0"}
+_SPACE_END = {bytes([b]) for b in SPACE_END}
 _NOT_SPACE = re.compile(r"\S")
 MASK = "■"
 _FAST_SNIPPETS = True  # tests turn it off to compare with the general path
+_MASKED_MAX = 65_536  # masked forms of matched keywords kept per scanner
+_first = operator.itemgetter(0)
 
 Handler = Callable[[IO[bytes], str, int, Any], None]
 
@@ -125,20 +129,31 @@ def _text(f: IO[bytes], name: str, size: int, job: Any) -> None:
     job.stream(f, encoding)
 
 
+def _lazy(module: str, function: str, *args: str) -> Handler:
+    """A handler whose module is imported when a file first needs it: a scan of plain text
+    loads none of the container, document, mail and OCR modules (about 20 ms of start-up)."""
+
+    def handle(f: IO[bytes], name: str, size: int, job: Any) -> None:
+        target = getattr(importlib.import_module(f"baomi.scanner.{module}"), function)
+        (target(*args) if args else target)(f, name, size, job)
+
+    return handle
+
+
 HANDLERS: dict[str, Handler] = {
-    "zip": archive.zip_file,
-    "ole": archive.ole,
-    "pdf": documents.pdf,
-    "rtf": documents.rtf,
-    "html": documents.html,
-    "eml": mail.eml,
-    "tar": archive.tar_file,
-    "gzip": archive.compressed("gzip"),
-    "bzip2": archive.compressed("bzip2"),
-    "xz": archive.compressed("xz"),
+    "zip": _lazy("archive", "zip_file"),
+    "ole": _lazy("archive", "ole"),
+    "pdf": _lazy("documents", "pdf"),
+    "rtf": _lazy("documents", "rtf"),
+    "html": _lazy("documents", "html"),
+    "eml": _lazy("mail", "eml"),
+    "tar": _lazy("archive", "tar_file"),
+    "gzip": _lazy("archive", "compressed", "gzip"),
+    "bzip2": _lazy("archive", "compressed", "bzip2"),
+    "xz": _lazy("archive", "compressed", "xz"),
     "7z": _unsupported("7-Zip archive: needs 7-Zip to unpack it first"),
     "rar": _unsupported("RAR archive: needs unrar to unpack it first"),
-    "image": ocr.image,
+    "image": _lazy("ocr", "image"),
     "legacy": _legacy,
     "text": _text,
 }
@@ -146,6 +161,8 @@ HANDLERS: dict[str, Handler] = {
 
 def _describe(exc: BaseException, kind: str) -> str:
     """A clear one-line message for a file we could not read."""
+    import zipfile  # here: a scan of plain text never needs it
+
     what = kind or "file"
     if isinstance(exc, zipfile.BadZipFile | EOFError):
         return f"damaged or truncated {what}: {exc or 'unexpected end of data'}"
@@ -187,6 +204,7 @@ class Scanner:
         self.limits = limits or Limits()
         self.show = show
         self.keywords = KeywordMatcher(self.rules.keywords, keyword_backend)
+        self._masked: dict[bytes, str] = {}  # matched keyword bytes → their masked text
         self.fingerprints = FingerprintIndex([c.hashes for c in self.rules.fingerprints], self.rules.k,
                                              self.rules.min_match_chars)
 
@@ -299,6 +317,8 @@ class _Job:
             self.result.type = kind
 
     def open_zip_part(self, zf: zipfile.ZipFile, name: str) -> IO[bytes]:
+        from baomi.scanner import archive
+
         return archive.open_zip_part(zf, name, self)
 
     def member_problem(self, member: str, status: str, message: str) -> None:
@@ -353,8 +373,9 @@ class _Job:
             if following:
                 nl = following.find(b"\n", 0, _CONTEXT_BYTES)
                 after = following[: nl + 1 if nl >= 0 else _CONTEXT_BYTES]
-            self._detect(current, location, before=before, after=after, line0=line0)
-            line0 += current.count(b"\n")
+            counted, line = self._detect(current, location, before=before, after=after, line0=line0)
+            if following is not None:  # the lines of the last region are never needed
+                line0 = line + current.count(b"\n", counted)
             start = current.rfind(b"\n", 0, len(current) - 1) + 1
             before = current[start:] if len(current) - start <= _CONTEXT_BYTES else current[-_CONTEXT_BYTES:]
             current = following
@@ -379,75 +400,156 @@ class _Job:
 
     def _detect(self, data: bytes, location: dict[str, Any], *, strong: bool = False,
                 cells: list[tuple[int, str]] | None = None, before: bytes = b"", after: bytes = b"",
-                line0: int = 1, text: str | None = None, fingerprint: bool = True) -> None:
+                line0: int = 1, text: str | None = None, fingerprint: bool = True) -> tuple[int, int]:
         """Keywords and marks in UTF-8 `data` (a part, or a region of a text file with the
         line before and after it as context); offsets stay in bytes, and only the places
-        that are reported are decoded."""
-        result, show = self.result, self.scanner.show
+        that are reported are decoded. Returns (offset, line) as far as lines were counted."""
         matcher = self.scanner.keywords
-        rules = matcher.rules
         hits, anchors = matcher.scan(data)
         if hits and matcher.nested:
-            hits = _outermost(hits, rules)
+            hits = _outermost(hits, matcher.rules)
         if after:  # a mark that starts here may have its star on the next line, in `after`
             anchors += [(index, pos + len(data)) for index, pos in matcher.scan(after)[1]]
         marks = self._marks(data, anchors, before, after) if anchors else []
-        events: list[tuple[int, int, Any]] = [(h[1], 0, h) for h in hits]
-        if marks:
-            events += [(m[0], 1, m) for m in marks]
-            events.sort(key=lambda e: (e[0], e[1]))
-        ext = before + data + after if (before or after) and events else data
-        shift = len(before) if ext is not data else 0
-        starts = [h[1] for h in hits]
-        lines = _LineCounter(data, line0)
-        limit = self.limits.max_findings
-        for i, (pos, what, item) in enumerate(events):
-            if len(result.findings) >= limit:
-                # Listing is full: count the rest without building anything.
-                self._count(events[i:], bool(marks))
-                break
-            if what == 0:
-                rule = rules[item[0]]
-                details: dict[str, Any] = {"dictionary": rule.dictionary}
-                if rule.source:
-                    details["source"] = rule.source
-                result.record(Finding(
-                    kind=Kind.KEYWORD, level=rule.level, location=_at(location, lines.line(pos), cells, pos),
-                    snippet=self._snippet(ext, shift, pos, item[2], hits, starts, keep=False),
-                    rule=rule.id, weight=rule.weight, simulated=rule.simulate,
-                    text=data[pos : item[2]].decode("utf-8", "replace") if show else None, details=details,
-                ))
-            else:
-                start, end, m = item
-                line = lines.line(start)
-                problems = m.marking.problems()
-                details = {"mark_problems": problems} if problems else {}
-                result.record(Finding(
-                    kind=Kind.MARK, level=m.marking.level, location=_at(location, line, cells, start),
-                    snippet=self._snippet(ext, shift, start, end, hits, starts, keep=True), rule=str(m.marking),
-                    # find_all saw the mark after a padding of HEADER_LINES empty lines, so its
-                    # `strong` means "alone on its line"; header position is judged here.
-                    strong=strong or m.strong or line <= HEADER_LINES,
-                    text=m.text if show else None, details=details,
-                ))
+        lines = (0, line0)
+        if hits or marks:
+            lines = self._list(data, location, hits, marks, strong, cells, before, after, line0)
         if fingerprint and self.fp is not None:
             if text is None:
                 text = data.decode("utf-8", "replace")
             self.fp.feed(text, (location, line0, cells, text))
+        return lines
 
-    def _count(self, events: list[tuple[int, int, Any]], any_marks: bool) -> None:
+    def _list(self, data: bytes, location: dict[str, Any], hits: list[tuple[int, int, int]],
+              marks: list[tuple[int, int, MarkMatch]], strong: bool, cells: list[tuple[int, str]] | None,
+              before: bytes, after: bytes, line0: int) -> tuple[int, int]:
+        """Findings for the hits and marks of `data`, in the order of their positions (a
+        keyword before a mark at the same place), listed up to the listing limit and
+        counted beyond it. Returns the line counter's last (offset, line)."""
+        result = self.result
+        ext = before + data + after if before or after else data
+        shift = len(before)
+        starts = [h[1] for h in hits]
+        room = max(self.limits.max_findings - len(result.findings), 0)
+        # How many hits and marks the listing takes: the first `room` in position order.
+        # A mark at p comes after every hit starting at or before p.
+        marks.sort(key=_first)
+        n_marks = 0
+        while n_marks < len(marks) and n_marks + bisect.bisect_right(starts, marks[n_marks][0]) < room:
+            n_marks += 1
+        n_hits = min(len(hits), room - n_marks)
+        done, counter = 0, (0, line0)
+        for k in range(n_marks):
+            upto = min(bisect.bisect_right(starts, marks[k][0]), n_hits)
+            counter = self._list_hits(data, location, hits, starts, done, upto, cells, ext, shift, counter)
+            done = max(done, upto)
+            counter = self._list_mark(data, location, hits, starts, marks[k], strong, cells, ext, shift, counter)
+        counter = self._list_hits(data, location, hits, starts, done, n_hits, cells, ext, shift, counter)
+        if n_hits < len(hits) or n_marks < len(marks):
+            self._count(hits[n_hits:], len(marks) - n_marks)
+        return counter
+
+    def _list_hits(self, data: bytes, location: dict[str, Any], hits: list[tuple[int, int, int]], starts: list[int],
+                   first: int, stop: int, cells: list[tuple[int, str]] | None, ext: bytes, shift: int,
+                   counter: tuple[int, int]) -> tuple[int, int]:
+        """Keyword findings for hits[first:stop]. The loop runs once per listed keyword (up
+        to 1,000 per file, and a dense file reaches that): kept lean, with the snippet of a
+        keyword alone in its window built here (the common case) and the line counted on
+        from the previous finding."""
+        lpos, line = counter
+        if first >= stop:
+            return counter
+        rules, show, result = self.scanner.keywords.rules, self.scanner.show, self.result
+        findings, tally = result.findings, result.tally
+        fast = _FAST_SNIPPETS and not show
+        masked = self.scanner._masked
+        count = data.count
+        size = len(ext)
+        n = len(hits)
+        for i in range(first, stop):
+            index, pos, end = hits[i]
+            rule = rules[index]
+            if pos > lpos:
+                line += count(b"\n", lpos, pos)
+                lpos = pos
+            if cells:
+                loc = _at(location, line, cells, pos)
+            else:
+                loc = location.copy()
+                loc["line"] = line
+            s, e = pos + shift, end + shift
+            w0 = s - _SNIPPET_WINDOW if s > _SNIPPET_WINDOW else 0
+            w1 = e + _SNIPPET_WINDOW if e + _SNIPPET_WINDOW < size else size
+            lone = fast
+            if lone:
+                # Alone in its window: no other keyword (copies of this one at the same
+                # place aside) starting in it or reaching into it from the
+                # _SNIPPET_BYTES before it — exactly the hits _snippet looks at.
+                j = i + 1
+                while j < n and hits[j][1] < w1 - shift:
+                    if hits[j][1] != pos or hits[j][2] != end:
+                        lone = False
+                        break
+                    j += 1
+                j = i - 1
+                while lone and j >= 0 and hits[j][1] >= w0 - shift - _SNIPPET_BYTES:
+                    if hits[j][2] > w0 - shift and (hits[j][1] != pos or hits[j][2] != end):
+                        lone = False
+                    j -= 1
+            if lone:
+                key = ext[s:e]
+                mid = masked.get(key)
+                if mid is None:
+                    mid = _NOT_SPACE.sub(MASK, key.decode("utf-8", "replace"))
+                    if len(masked) < _MASKED_MAX:
+                        masked[key] = mid
+                head = ext[w0:s].decode("utf-8", "ignore")
+                tail = ext[e:w1].decode("utf-8", "ignore")
+                body = head[-CONTEXT:] + mid + tail[:CONTEXT]
+                body = body.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+                snippet = ("…" if w0 > 0 or len(head) > CONTEXT else "") + body + (
+                    "…" if w1 < size or len(tail) > CONTEXT else "")
+            elif fast:
+                snippet = _crowded_snippet(ext, shift, hits, i, w0, w1)
+            else:
+                snippet = self._snippet(ext, shift, pos, end, hits, starts, keep=False)
+            details = {"dictionary": rule.dictionary, "source": rule.source} if rule.source else {
+                "dictionary": rule.dictionary}
+            findings.append(Finding(Kind.KEYWORD, rule.level, loc, snippet, rule.id, False, rule.weight, rule.simulate,
+                                    data[pos:end].decode("utf-8", "replace") if show else None, details))
+            tally["simulated" if rule.simulate else "keyword"] += 1
+        return lpos, line
+
+    def _list_mark(self, data: bytes, location: dict[str, Any], hits: list[tuple[int, int, int]], starts: list[int],
+                   mark: tuple[int, int, MarkMatch], strong: bool, cells: list[tuple[int, str]] | None, ext: bytes,
+                   shift: int, counter: tuple[int, int]) -> tuple[int, int]:
+        start, end, m = mark
+        lpos, line = counter
+        if start > lpos:
+            line += data.count(b"\n", lpos, start)
+            lpos = start
+        problems = m.marking.problems()
+        self.result.record(Finding(
+            kind=Kind.MARK, level=m.marking.level, location=_at(location, line, cells, start),
+            snippet=self._snippet(ext, shift, start, end, hits, starts, keep=True), rule=str(m.marking),
+            # find_all saw the mark after a padding of HEADER_LINES empty lines, so its
+            # `strong` means "alone on its line"; header position is judged here.
+            strong=strong or m.strong or line <= HEADER_LINES,
+            text=m.text if self.scanner.show else None, details={"mark_problems": problems} if problems else {},
+        ))
+        return lpos, line
+
+    def _count(self, hits: list[tuple[int, int, int]], n_marks: int) -> None:
         """Count findings beyond the listing limit by kind, exactly, without building them."""
-        n_marks = sum(1 for event in events if event[1]) if any_marks else 0
         n_simulated = 0
         if self.scanner.keywords.any_simulated:
             rules = self.scanner.keywords.rules
-            n_simulated = sum(1 for event in events if not event[1] and rules[event[2][0]].simulate)
+            n_simulated = sum(1 for hit in hits if rules[hit[0]].simulate)
         tally = self.result.tally
-        for kind, n in (("mark", n_marks), ("simulated", n_simulated),
-                        ("keyword", len(events) - n_marks - n_simulated)):
+        for kind, n in (("mark", n_marks), ("simulated", n_simulated), ("keyword", len(hits) - n_simulated)):
             if n:
                 tally[kind] += n
-        self.result.omitted += len(events)
+        self.result.omitted += len(hits) + n_marks
 
     def _marks(self, data: bytes, anchors: list[tuple[int, int]], before: bytes,
                after: bytes) -> list[tuple[int, int, MarkMatch]]:
@@ -463,16 +565,18 @@ class _Job:
         windows: list[list[int]] = []
         for index, pos in anchors:
             p = pos + off
-            # Every search is bounded, so that a huge line full of anchors stays linear.
-            lo, hi = max(0, p - _CONTEXT_BYTES), min(len(ext), p + _CONTEXT_BYTES)
-            line_start = ext.rfind(b"\n", lo, p) + 1 or lo
-            line_end = ext.find(b"\n", p, hi)
             if index < STAR_ANCHORS:
                 # 密 right before the star, or past spaces and one line break
                 if ext[p - 3 : p] != _MI and (ext[p - 1 : p] not in _SPACE_END or not ext[
                         max(0, p - 48) : p].decode("utf-8", "ignore").rstrip().endswith("密")):
                     continue
-            elif (p > line_start and ext[p - 1 : p] not in _SPACE_END) or "".join(
+            elif p > 0 and ext[p - 1 : p] not in _SPACE_END:
+                continue  # a work-secret word inside a line (内部资料…): not alone on it
+            # Every search is bounded, so that a huge line full of anchors stays linear.
+            lo, hi = max(0, p - _CONTEXT_BYTES), min(len(ext), p + _CONTEXT_BYTES)
+            line_start = ext.rfind(b"\n", lo, p) + 1 or lo
+            line_end = ext.find(b"\n", p, hi)
+            if index >= STAR_ANCHORS and "".join(
                     ext[line_start : line_end if line_end >= 0 else hi].decode("utf-8", "ignore").split()) \
                     not in _WORK_LABELS:
                 continue
@@ -519,11 +623,10 @@ class _Job:
             lo = bisect.bisect_left(starts, w0 - shift - _SNIPPET_BYTES)
             hi = bisect.bisect_left(starts, w1 - shift)
             near = hits[lo:hi]
-            if _FAST_SNIPPETS and not keep and all(
-                    (s + shift, e + shift) == (start, end) or e + shift <= w0 for _, s, e in near):
-                # The common case, one keyword alone in its snippet: the same text as
-                # _snippet_text would make, without its general masking.
-                body = head[-CONTEXT:] + _NOT_SPACE.sub(MASK, mid) + tail[:CONTEXT]
+            if _FAST_SNIPPETS and all((s + shift, e + shift) == (start, end) or e + shift <= w0 for _, s, e in near):
+                # The common case, a mark or keyword with no (other) keyword in its snippet:
+                # the same text as _snippet_text would make, without its general masking.
+                body = head[-CONTEXT:] + (mid if keep else _NOT_SPACE.sub(MASK, mid)) + tail[:CONTEXT]
                 body = body.replace("\n", " ").replace("\r", " ").replace("\t", " ")
                 return ("…" if len(head) > CONTEXT or w0 > 0 else "") + body + (
                     "…" if len(tail) > CONTEXT or w1 < len(ext) else "")
@@ -606,20 +709,6 @@ class _Job:
         }
 
 
-class _LineCounter:
-    """Line numbers for increasing byte offsets in O(total length)."""
-
-    def __init__(self, data: bytes, line0: int) -> None:
-        self.data, self.pos, self.current = data, 0, line0
-
-    def line(self, offset: int) -> int:
-        if offset < self.pos:
-            self.pos, self.current = 0, self.current - self.data.count(b"\n", 0, self.pos)
-        self.current += self.data.count(b"\n", self.pos, offset)
-        self.pos = offset
-        return self.current
-
-
 def _outermost(hits: list[tuple[int, int, int]], rules: list[KeywordRule]) -> list[tuple[int, int, int]]:
     """Drop a hit inside a longer hit of no lower level (国防 inside 国防科工), so that one
     place is reported once, at its highest level."""
@@ -635,6 +724,49 @@ def _outermost(hits: list[tuple[int, int, int]], rules: list[KeywordRule]) -> li
         if not covered:
             kept.append(hit)
     return kept
+
+
+def _crowded_snippet(ext: bytes, shift: int, hits: list[tuple[int, int, int]], i: int, w0: int, w1: int) -> str:
+    """The snippet of keyword hits[i] with other keywords in its window [w0, w1) of `ext`:
+    the text _Job._snippet and _snippet_text make for it (a quarter of the keywords of a
+    dense file take this path), in one function without their other cases."""
+    _, pos, end = hits[i]
+    start, stop = pos + shift, end + shift
+    head = ext[w0:start].decode("utf-8", "ignore")
+    mid = ext[start:stop].decode("utf-8", "replace")
+    tail = ext[stop:w1].decode("utf-8", "ignore")
+    text = head + mid + tail
+    a = len(head) - CONTEXT if len(head) > CONTEXT else 0
+    b = min(len(text), len(head) + len(mid) + CONTEXT)
+    # The hits _snippet looks at: starting from _SNIPPET_BYTES before the window to its end;
+    # this one (and its copies for other rules) is masked where it is, mid.
+    first, last, n = i, i + 1, len(hits)
+    reach, stop_at = w0 - shift - _SNIPPET_BYTES, w1 - shift
+    while first > 0 and hits[first - 1][1] >= reach:
+        first -= 1
+    while last < n and hits[last][1] < stop_at:
+        last += 1
+    masks = [(len(head), len(head) + len(mid))]
+    for _, s, e in hits[first:last]:
+        if s == pos and e == end:
+            continue
+        s, e = max(s + shift, w0), min(e + shift, w1)
+        if s < e:
+            cs = len(ext[w0:s].decode("utf-8", "ignore"))
+            masks.append((cs, cs + len(ext[s:e].decode("utf-8", "ignore"))))
+    if len(masks) > 1:
+        masks.sort()
+    pieces: list[str] = []
+    at = a
+    for s, e in masks:
+        s, e = max(s, at), min(e, b)
+        if s < e:
+            pieces.append(text[at:s])
+            pieces.append(_NOT_SPACE.sub(MASK, text[s:e]))
+            at = e
+    pieces.append(text[at:b])
+    body = "".join(pieces).replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    return ("…" if a > 0 or w0 > 0 else "") + body + ("…" if b < len(text) or w1 < len(ext) else "")
 
 
 def _at(location: dict[str, Any], line: int, cells: list[tuple[int, str]] | None, offset: int) -> dict[str, Any]:

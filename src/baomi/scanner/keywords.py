@@ -70,6 +70,10 @@ def _by_start(anchor: tuple[int, int]) -> int:
 ANCHORS = _anchors()
 #: Anchor index below which an anchor is a star (the rest are work-secret words).
 STAR_ANCHORS = len(STAR_CHARS)
+#: Last byte of a space character: ASCII spaces and line breaks, U+3000 (e3 80 80), U+00A0
+#: (c2 a0). A work-secret label is a mark only alone on its line, so its word counts as an
+#: anchor only at the start of the text or after one of these.
+SPACE_END = frozenset(b" \t\r\n\x0b\x0c\x80\xa0")
 
 
 class KeywordMatcher:
@@ -101,6 +105,7 @@ class KeywordMatcher:
         self.backend = backend
         self._db: Any = None
         self._automaton: Any = None
+        self.nested: bool | None = None  # set by the check of a cached database, else below
         if self.backend == "hyperscan":
             self._compile_hyperscan()
         elif self.backend == "ahocorasick":
@@ -112,13 +117,14 @@ class KeywordMatcher:
             self._automaton.make_automaton()
         else:
             raise ValueError(f"unknown keyword backend {backend!r}")
-        self.nested = self._any_nested()
+        if self.nested is None:
+            self.nested = self._nested(self._raw(b"\x00".join(self._keys)))
 
-    def _any_nested(self) -> bool:
-        """Whether some keyword occurs inside another: only then must hits be de-duplicated."""
+    def _nested(self, raw: list[tuple[int, int]]) -> bool:
+        """Whether some keyword occurs inside another (only then must hits be de-duplicated),
+        from the matches in the keywords joined by NUL (the anchors may follow: ignored)."""
         if not self._keys:
             return False
-        joined = b"\x00".join(self._keys)
         ends = set()
         pos = 0
         for key in self._keys:
@@ -126,7 +132,7 @@ class KeywordMatcher:
             ends.add(pos)
             pos += 1
         # A keyword matching anywhere but exactly over itself sits inside (or across) another.
-        raw = [(key, end) for key, end in self._raw(joined) if key < self._n]
+        raw = [(key, end) for key, end in raw if key < self._n and end < pos]
         return len(raw) != len(self._keys) or any(end not in ends for _, end in raw)
 
     def _compile_hyperscan(self) -> None:
@@ -155,9 +161,13 @@ class KeywordMatcher:
             expected.add((n, pos))
             pos += 1
         try:
-            return expected <= set(self._raw(joined))
+            raw = self._raw(joined)
         except Exception:  # a database hyperscan cannot run
             return False
+        if not expected <= set(raw):
+            return False
+        self.nested = self._nested(raw)  # the keywords come first in `joined`: one scan for both
+        return True
 
     def __bool__(self) -> bool:
         return bool(self._keys)
@@ -181,25 +191,47 @@ class KeywordMatcher:
 
     def scan(self, data: bytes) -> tuple[list[tuple[int, int, int]], list[tuple[int, int]]]:
         """Keyword hits (rule index, start, end), by start then longest first, and mark
-        anchors (anchor index, start), by start; all offsets in bytes."""
+        anchors (anchor index, start), by start; all offsets in bytes. A work-secret word
+        inside a line (内部资料…) is not reported as an anchor (see SPACE_END)."""
         hits: list[tuple[int, int, int]] = []
         anchors: list[tuple[int, int]] = []
+        if not data:
+            return hits, anchors
         n, lengths, owners, single = self._n, self._lengths, self._owners, self._single
-        append = hits.append
-        # The loop runs once per occurrence (2,000 per MB in a dense file): kept lean.
-        for key, end in self._raw(data):
+        append, words = hits.append, self._n + STAR_ANCHORS
+        # Runs once per occurrence (2,000 per MB in a dense file): kept lean. Hyperscan
+        # reports matches by end, which is also by start unless matches overlap: then
+        # (and only then) the hits are sorted; likewise the anchors.
+        last_start, last_end, in_order, last_anchor, anchors_in_order = -1, 0, True, 0, True
+
+        def on_match(key: int, _from: int, end: int, flags: int, context: object) -> None:
+            nonlocal last_start, last_end, in_order, last_anchor, anchors_in_order
+            start = end - lengths[key]
             if key < n:
+                if in_order:
+                    if start < last_start or (start == last_start and end > last_end):
+                        in_order = False
+                    else:
+                        last_start, last_end = start, end
                 rule = single[key]
                 if rule >= 0:
-                    append((rule, end - lengths[key], end))
+                    append((rule, start, end))
                 else:
-                    start = end - lengths[key]
                     hits.extend((rule, start, end) for rule in owners[key])
-            else:
-                anchors.append((key - n, end - lengths[key]))
-        if len(hits) > 1:
+            elif key < words or not start or data[start - 1] in SPACE_END:  # 内部 inside a line is no anchor
+                if start < last_anchor:
+                    anchors_in_order = False
+                last_anchor = start
+                anchors.append((key - n, start))
+
+        if self._db is not None:
+            self._db.scan(data, match_event_handler=on_match)
+        else:
+            for key, end in self._raw(data):
+                on_match(key, 0, end, 0, None)
+        if not in_order:
             hits.sort(key=_by_start_longest_first)
-        if len(anchors) > 1:
+        if not anchors_in_order:
             anchors.sort(key=_by_start)
         return hits, anchors
 

@@ -216,14 +216,17 @@ def load_public_key(path: Path | str) -> Ed25519PublicKey:
     return key
 
 
-def verify_signature(body: Mapping[str, Any], key: Ed25519PublicKey, name: str = "bundle") -> None:
+def verify_signature(body: Mapping[str, Any], key: Ed25519PublicKey, name: str = "bundle", *,
+                     digest: str | None = None) -> None:
+    """`digest`: the body's _digest if the caller has just computed it (16 ms for a
+    10,000-keyword bundle: not paid twice)."""
     from cryptography.exceptions import InvalidSignature
 
     sig = body.get("signature")
     if not isinstance(sig, Mapping) or sig.get("alg") != "Ed25519":
         raise RulesError(f"{name}: the bundle is not signed (a signature is required)")
     try:
-        key.verify(base64.b64decode(str(sig.get("value", "")), validate=True), _signed_message(_digest(body)))
+        key.verify(base64.b64decode(str(sig.get("value", "")), validate=True), _signed_message(digest or _digest(body)))
     except (InvalidSignature, ValueError):
         raise RulesError(f"{name}: the signature does not match the verification key "
                          f"(bundle key {sig.get('key_id')!r}, this key {key_id(key)!r})") from None
@@ -249,10 +252,11 @@ def parse_bundle(body: Mapping[str, Any], name: str = "bundle", *, verify_key: E
         raise RulesError(f"{name}: not a Baomi scan-rules bundle")
     if body.get("version") != BUNDLE_VERSION:
         raise RulesError(f"{name}: bundle version {body.get('version')!r} is not supported (expected {BUNDLE_VERSION})")
-    if "sha256" in body and body["sha256"] != _digest(body):
+    digest = _digest(body) if "sha256" in body or verify_key is not None else None
+    if "sha256" in body and body["sha256"] != digest:
         raise RulesError(f"{name}: checksum does not match, the file is damaged or was edited")
     if verify_key is not None:
-        verify_signature(body, verify_key, name)
+        verify_signature(body, verify_key, name, digest=digest)
     params = body.get("fingerprint_params", {})
     if params.get("hash", fp.HASH_NAME) != fp.HASH_NAME:
         raise RulesError(f"{name}: fingerprint hash {params.get('hash')!r} is not supported")
@@ -267,20 +271,18 @@ def parse_bundle(body: Mapping[str, Any], name: str = "bundle", *, verify_key: E
         return levels[key]
 
     try:
-        keywords = [
-            KeywordRule(
-                id=str(e.get("id") or f"{d['id']}:{n}"),
-                keyword=str(e["keyword"]),
-                level=parse_level(e.get("level", "INTERNAL")),
-                weight=float(e.get("weight", 1.0)),
-                source=str(e.get("source", "")),
-                dictionary=str(d["id"]),
-                simulate=d.get("mode", "enforce") == "simulate",
-            )
-            for d in body.get("dictionaries", [])
-            for n, e in enumerate(d.get("keywords", []), 1)
-            if str(e.get("keyword", "")).strip()
-        ]
+        keywords = []
+        for d in body.get("dictionaries", []):
+            entries = [(n, e) for n, e in enumerate(d.get("keywords", []), 1) if str(e.get("keyword", "")).strip()]
+            if not entries:
+                continue
+            dict_id, simulate = str(d["id"]), d.get("mode", "enforce") == "simulate"
+            keywords += [
+                _keyword_rule(str(e.get("id") or f"{dict_id}:{n}"), str(e["keyword"]),
+                              parse_level(e.get("level", "INTERNAL")), float(e.get("weight", 1.0)),
+                              str(e.get("source", "")), dict_id, simulate)
+                for n, e in entries
+            ]
         prints = [
             CarrierFingerprint(
                 carrier_id=str(f["carrier_id"]),
@@ -301,6 +303,19 @@ def parse_bundle(body: Mapping[str, Any], name: str = "bundle", *, verify_key: E
         min_match_chars=int(params.get("min_match_chars", fp.MIN_MATCH_CHARS)),
         sources=[name],
     )
+
+
+_new = object.__new__
+
+
+def _keyword_rule(id: str, keyword: str, level: Level, weight: float, source: str, dictionary: str,
+                  simulate: bool) -> KeywordRule:
+    """KeywordRule(...) for a bundle's 10,000 keywords: the same object, without the frozen
+    dataclass's seven object.__setattr__ calls (8 instead of 29 ms for 10,000)."""
+    rule = _new(KeywordRule)
+    rule.__dict__.update(id=id, keyword=keyword, level=level, weight=weight, source=source, dictionary=dictionary,
+                         simulate=simulate)
+    return rule
 
 
 def parse_word_list(text: str, name: str = "list") -> Rules:

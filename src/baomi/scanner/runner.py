@@ -13,13 +13,15 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from baomi.scanner.engine import Scanner
 from baomi.scanner.model import FileResult, Status
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 
 @dataclass
@@ -85,8 +87,11 @@ def run(paths: Iterable[tuple[Path, str]], scanner: Scanner, jobs: int,
         for path, display in paths:
             on_result(scanner.scan_path(path, display))
         return
+    from concurrent.futures import ProcessPoolExecutor  # only here: -j 1 saves the 10 ms of importing it
+
     # The compiled scanner goes to the workers as it is (inherited on fork, pickled with
     # its serialised hyperscan database on spawn), so no worker compiles the rules again.
+    # Results come back pickled in their compact form (FileResult.__reduce__).
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(scanner,)) as pool:
         pending: dict[Future[FileResult], str] = {}
         for path, display in paths:
@@ -99,6 +104,8 @@ def run(paths: Iterable[tuple[Path, str]], scanner: Scanner, jobs: int,
 
 def _drain(pending: dict[Future[FileResult], str], on_result: Callable[[FileResult], None]) -> None:
     """Hand on every finished result (at least one): the caller then submits more."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
     for fut in done:
         display = pending.pop(fut)
