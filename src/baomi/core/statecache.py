@@ -20,7 +20,8 @@ from django.utils import translation
 from baomi.accounts.models import User
 
 T = TypeVar("T")
-_local = LocMemCache("baomi-statecache", {"OPTIONS": {"MAX_ENTRIES": 2000}})
+# At most ~1,000 entries: a carrier list page is ~20 KB, so some 20 MB per worker at worst.
+_local = LocMemCache("baomi-statecache", {"OPTIONS": {"MAX_ENTRIES": 1000}})
 
 
 def chain_state() -> str:
