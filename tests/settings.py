@@ -21,3 +21,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # writers "table is locked" instead of waiting, and the audit chain's concurrency tests
     # need SQLite's real WAL locking. pytest-django adds _gw0… per xdist worker.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+
+# 我的待办: run every provider whose gate is closed anyway and fail if it has items (baomi.inbox).
+BAOMI_INBOX_CHECK_GATES = True

@@ -10,9 +10,9 @@ class ApprovalsConfig(AppConfig):
     def ready(self) -> None:
         # 我的待办: the approvals this person may decide, including delegated ones.
         from baomi import inbox
-        from baomi.approvals.selectors import inbox_items
+        from baomi.approvals.selectors import inbox_gate, inbox_items
 
-        inbox.register("approvals.decide", inbox_items)
+        inbox.register("approvals.decide", inbox_items, gate=inbox_gate)
         # 对外提供 (EXT-01) has no other owning module yet.
         from baomi.approvals.services import register_request_types
 

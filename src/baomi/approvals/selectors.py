@@ -7,6 +7,7 @@ import datetime
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from baomi import inbox, policy
@@ -69,6 +70,10 @@ def inbox_items(person: User) -> list[inbox.Item]:
     """The approvals provider of 我的待办: pending steps the person may decide (in their own
     right or under a delegation), due BAOMI_APPROVAL_REMIND_HOURS after they became pending.
     One query (plus the person's roles and delegations, cached for the request)."""
+    if not person.is_active or person.admin_role:
+        return []
+    if not policy.role_labels(person) and not policy.active_delegations_to(person):
+        return []  # no role and no delegation: no step to decide (policy._decider_steps), no query
     hours = datetime.timedelta(hours=settings.BAOMI_APPROVAL_REMIND_HOURS)
     labels = {t.code: t.label for t in registry.all_types()}
     items = []
@@ -80,6 +85,15 @@ def inbox_items(person: User) -> list[inbox.Item]:
             url=reverse("approvals:detail", args=[step.request_id]), due=since + hours, is_decision=True,
         ))
     return items
+
+
+def inbox_gate(person: User) -> bool | list[QuerySet[Delegation]]:
+    """inbox_items has steps only for role holders and people under a current delegation
+    (a wider condition than policy.active_delegations_to: the delegator is not checked)."""
+    if policy.role_labels(person):
+        return True
+    day = timezone.localdate()
+    return [Delegation.objects.filter(delegate=person, revoked_at__isnull=True, starts_on__lte=day, ends_on__gte=day)]
 
 
 def delegations_visible_to(person: User) -> QuerySet[Delegation]:

@@ -13,5 +13,5 @@ class ArchivesConfig(AppConfig):
         from baomi.archives import selectors, services
 
         services.register_request_types()
-        inbox.register("archives.keeper", selectors.inbox_keeper)
-        inbox.register("archives.mine", selectors.inbox_mine)
+        inbox.register("archives.keeper", selectors.inbox_keeper, gate=selectors.inbox_keeper_gate)
+        inbox.register("archives.mine", selectors.inbox_mine, gate=selectors.inbox_mine_gate)

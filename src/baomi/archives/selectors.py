@@ -173,6 +173,15 @@ def inbox_keeper(person: User) -> Iterable[inbox.Item]:
     return items
 
 
+def inbox_keeper_gate(person: User) -> bool | list[QuerySet[Custodian]]:
+    """inbox_keeper is for keepers (from their roles) and designated custodians."""
+    return policy.is_carrier_keeper(person) or [Custodian.objects.filter(person=person, revoked_at__isnull=True)]
+
+
+def inbox_mine_gate(person: User) -> list[QuerySet[Loan]]:
+    return [Loan.objects.filter(borrower=person, status=LoanStatus.OUT)]
+
+
 def inbox_mine(person: User) -> Iterable[inbox.Item]:
     """For borrowers: their archive loans out, with the due date."""
     return [inbox.Item(kind=_("归还"), title=_("外借案卷 %(copy)s 应归还档案室") % {"copy": loan.copy.label},

@@ -199,7 +199,12 @@ class Copy(models.Model):
     @property
     def label(self) -> str:
         """Register number and 份号: what audit events, approvals and reminders show (never the title)."""
-        return f"{self.carrier.register_no} 第{self.number}份"
+        return Copy.label_of(self.carrier.register_no, self.serial)
+
+    @staticmethod
+    def label_of(register_no: str, serial: int) -> str:
+        """`label` from the two values, for lists that read values rather than copies."""
+        return f"{register_no} 第{serial:06d}份"
 
 
 class MovementKind(models.TextChoices):

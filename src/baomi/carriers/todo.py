@@ -16,7 +16,10 @@ from baomi import policy
 from baomi.inbox import Item
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from baomi.accounts.models import User
+    from baomi.carriers.models import Copy
 
 
 def copies_to_return(person: User) -> Iterable[Item]:
@@ -60,10 +63,17 @@ def annual_cleanup(person: User) -> Iterable[Item]:
                    url=reverse("carriers:cleanup"), due=datetime.date(today.year, 12, 31))
 
 
+def copies_out_gate(person: User) -> list[QuerySet[Copy]]:
+    """Both copies_to_return and copies_to_acknowledge list copies out to the person."""
+    from baomi.carriers.models import OUT_STATUSES, Copy
+
+    return [Copy.objects.filter(custodian=person, status__in=OUT_STATUSES)]
+
+
 def register() -> None:
     from baomi import inbox
 
-    inbox.register("carriers.returns", copies_to_return)
-    inbox.register("carriers.acknowledge", copies_to_acknowledge)
+    inbox.register("carriers.returns", copies_to_return, gate=copies_out_gate)
+    inbox.register("carriers.acknowledge", copies_to_acknowledge, gate=copies_out_gate)
     inbox.register("carriers.waste", waste_to_destroy)
     inbox.register("carriers.cleanup", annual_cleanup)

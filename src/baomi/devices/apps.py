@@ -13,4 +13,4 @@ class DevicesConfig(AppConfig):
 
         services.register_request_types()
         rules.register_request_types()
-        inbox.register("devices", selectors.inbox_items)
+        inbox.register("devices", selectors.inbox_items, gate=selectors.inbox_gate)

@@ -12,4 +12,4 @@ class IncidentsConfig(AppConfig):
         from baomi.incidents import selectors, services
 
         services.register_request_types()
-        inbox.register("incidents", selectors.inbox_items)
+        inbox.register("incidents", selectors.inbox_items, gate=selectors.inbox_gate)

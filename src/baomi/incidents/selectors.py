@@ -113,6 +113,12 @@ def inbox_items(person: User) -> list[inbox.Item]:
     return items
 
 
+def inbox_gate(person: User) -> bool | list[QuerySet[Incident]]:
+    if policy.is_incident_office(person):
+        return True
+    return [Incident.objects.filter(reporter=person, status__in=OPEN_STATUSES)]
+
+
 def reminders_for(person: User) -> QuerySet[Reminder]:
     return Reminder.objects.filter(person=person).order_by("-created_at")
 

@@ -12,5 +12,5 @@ class InspectionsConfig(AppConfig):
         from baomi.approvals.registry import register
         from baomi.inspections import selectors, services
 
-        inbox.register("inspections", selectors.inbox_items)
+        inbox.register("inspections", selectors.inbox_items, gate=selectors.inbox_gate)
         register(services.SITE_ENTRY_TYPE)

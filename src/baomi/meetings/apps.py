@@ -13,4 +13,4 @@ class MeetingsConfig(AppConfig):
         from baomi.meetings import selectors, services
 
         services.register_request_types()
-        inbox.register("meetings", selectors.inbox_items)
+        inbox.register("meetings", selectors.inbox_items, gate=selectors.inbox_gate)

@@ -13,4 +13,4 @@ class PersonnelConfig(AppConfig):
         from baomi.personnel import selectors, services
 
         services.register_request_types()
-        inbox.register("personnel.tasks", selectors.inbox_items)
+        inbox.register("personnel.tasks", selectors.inbox_items, gate=selectors.inbox_gate)

@@ -324,25 +324,46 @@ def inbox_items(person: User) -> list[inbox.Item]:
     """Commitments to sign, the annual report when due, departure tasks and handovers to accept."""
     items: list[inbox.Item] = []
     own = reverse("personnel:person", args=[person.pk])
-    for c in Commitment.objects.filter(person=person, signed_at__isnull=True):
-        items.append(inbox.Item(kind=_("承诺"), title=_("签署%(kind)s") % {"kind": c.get_kind_display()},
-                                url=reverse("personnel:commitment", args=[c.pk])))
+    kinds = dict(CommitmentKind.choices)
+    for pk, kind in (Commitment.objects.filter(person=person, signed_at__isnull=True)
+                     .order_by("-prepared_at", "-id").values_list("pk", "kind")):
+        items.append(inbox.Item(kind=_("承诺"), title=_("签署%(kind)s") % {"kind": kinds.get(kind, kind)},
+                                url=reverse("personnel:commitment", args=[pk])))
     today = timezone.localdate()
     year = reporting_year(today)
     if (person.clearance > 0 and report_window(today)
             and not AnnualReport.objects.filter(person=person, year=year).exists()):
         items.append(inbox.Item(kind=_("报告"), title=_("提交 %(year)s 年度保密自查报告") % {"year": year},
                                 url=reverse("personnel:report"), due=report_due(year)))
-    departure = open_departure(person)
-    if departure is not None and departure.status == DepartureStatus.OPEN:
-        for reason in checklist_for(departure).blockers():
-            items.append(inbox.Item(kind=_("离岗"), title=reason, url=own))
-    for d in Departure.objects.filter(handover_to=person, handover_at__isnull=False,
-                                      handover_confirmed_at__isnull=True,
-                                      status__in=[DepartureStatus.OPEN, DepartureStatus.PENDING]):
-        items.append(inbox.Item(kind=_("交接"), title=_("确认接收 %(name)s 的工作交接") % {
-            "name": d.person.full_name or d.person.username}, url=reverse("personnel:departure", args=[d.pk])))
+    # The person's own open departure (open_departure) and the handovers waiting for them, in one
+    # query; the own one is read again, as open_departure reads it, only when it is there.
+    handing_over = Q(handover_to=person, handover_at__isnull=False, handover_confirmed_at__isnull=True)
+    departures = list(Departure.objects.filter(Q(person=person) | handing_over,
+                                               status__in=[DepartureStatus.OPEN, DepartureStatus.PENDING])
+                      .order_by("-opened_at", "-id")
+                      .values_list("pk", "person_id", "status", "handover_to_id", "handover_at",
+                                   "handover_confirmed_at", "person__full_name", "person__username"))
+    first_own = next((row for row in departures if row[1] == person.pk), None)
+    if first_own is not None and first_own[2] == DepartureStatus.OPEN:
+        departure = open_departure(person)
+        if departure is not None and departure.status == DepartureStatus.OPEN:
+            for reason in checklist_for(departure).blockers():
+                items.append(inbox.Item(kind=_("离岗"), title=reason, url=own))
+    for pk, _person, _status, handover_to, handover_at, confirmed_at, full_name, username in departures:
+        if handover_to == person.pk and handover_at is not None and confirmed_at is None:
+            items.append(inbox.Item(kind=_("交接"), title=_("确认接收 %(name)s 的工作交接") % {
+                "name": full_name or username}, url=reverse("personnel:departure", args=[pk])))
     return items
+
+
+def inbox_gate(person: User) -> bool | list[QuerySet[Any]]:
+    """inbox_items: the annual report in its window; otherwise an unsigned commitment, or a
+    departure of theirs or handed over to them."""
+    if person.clearance > 0 and report_window(timezone.localdate()):
+        return True
+    return [Commitment.objects.filter(person=person, signed_at__isnull=True),
+            Departure.objects.filter(Q(person=person) | Q(handover_to=person),
+                                     status__in=[DepartureStatus.OPEN, DepartureStatus.PENDING])]
 
 
 def module_sections(viewer: User, person: User) -> list[dict[str, Any]]:

@@ -12,4 +12,4 @@ class TrainingConfig(AppConfig):
         from baomi import inbox
         from baomi.training import selectors
 
-        inbox.register("training", selectors.inbox_items)
+        inbox.register("training", selectors.inbox_items, gate=selectors.inbox_gate)

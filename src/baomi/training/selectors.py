@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -78,6 +78,13 @@ class Standing:
         return bool(self.overdue)
 
 
+def _year_hours(year: int) -> Coalesce:
+    """A person's hours attended in the year, summed in SQL (0 when none)."""
+    hours = (Attendance.objects.filter(person=OuterRef("pk"), session__held_on__year=year)
+             .values("person").annotate(h=Sum("hours")).values("h"))
+    return Coalesce(Subquery(hours, output_field=DecimalField()), Value(Decimal(0)), output_field=DecimalField())
+
+
 def standings(reader: User | None, year: int, *, unit_id: int | None = None,
               person_id: int | None = None) -> list[Standing]:
     """Every cleared, active person the reader may see (reader None: the scheduler, all),
@@ -90,10 +97,7 @@ def standings(reader: User | None, year: int, *, unit_id: int | None = None,
         people = people.filter(policy.training_records_visible_to(reader))
     if unit_id:
         people = people.filter(unit_id=unit_id)
-    hours = (Attendance.objects.filter(person=OuterRef("pk"), session__held_on__year=year)
-             .values("person").annotate(h=Sum("hours")).values("h"))
-    people = people.annotate(year_hours=Coalesce(Subquery(hours, output_field=DecimalField()),
-                                                 Value(Decimal(0)), output_field=DecimalField()))
+    people = people.annotate(year_hours=_year_hours(year))
     people = people.select_related("unit").order_by("unit__sort_order", "unit_id", "id")
     ids = [p.pk for p in people]
     annual = set(Attempt.objects.filter(_passed_in_year(year, ExamPurpose.ANNUAL), person_id__in=ids)
@@ -328,6 +332,25 @@ def profile_section(viewer: User, person: User) -> dict[str, Any] | None:
     return {"title": _("培训与考试"), "rows": rows, "overdue": overdue, "url": url}
 
 
+def _overdue_of(person: User, year: int) -> list[str]:
+    """`standing_of(person, year).overdue` in one query: the hours, the requirement and the
+    annual exam of the person's row as `standings` reads it (the onboarding fields, which
+    `overdue_items` does not read, are left out)."""
+    required = Requirement.objects.filter(clearance=OuterRef("clearance")).values("hours")[:1]
+    annual = Attempt.objects.filter(_passed_in_year(year, ExamPurpose.ANNUAL), person=OuterRef("pk"))
+    row = (User.objects.filter(pk=person.pk, is_active=True, admin_role="", clearance__gte=int(Clearance.GENERAL))
+           .annotate(year_hours=_year_hours(year), required=Subquery(required), annual=Exists(annual))
+           .values_list("clearance", "year_hours", "required", "annual").first())
+    if row is None:  # the row is not a cleared, active one after all: standing_of's other branch
+        return standing_of(person, year).overdue
+    clearance, hours, required_hours, annual_passed = row
+    if required_hours is None:
+        required_hours = DEFAULT_HOURS.get(clearance, Decimal(0))
+    return overdue_items(Standing(person=person, year=year, required=required_hours, hours=Decimal(hours or 0),
+                                  annual_passed=bool(annual_passed), onboarding_trained=False,
+                                  onboarding_passed=False))
+
+
 def inbox_items(person: User) -> list[inbox.Item]:
     """我的待办: hours behind and the annual exam not yet passed (due at the year's end),
     exams in progress (due at their deadline) and, for the office, the 集中保密教育 count."""
@@ -336,12 +359,13 @@ def inbox_items(person: User) -> list[inbox.Item]:
     day = today()
     items: list[inbox.Item] = []
     url = reverse("training:index")
-    for attempt in Attempt.objects.filter(person=person, status=AttemptStatus.IN_PROGRESS).select_related("exam"):
-        items.append(inbox.Item(kind=_("考试"), title=_("未交卷：%(t)s") % {"t": attempt.exam.title},
-                                url=reverse("training:attempt", args=[attempt.pk]), due=attempt.deadline_at))
+    for pk, title, deadline in (Attempt.objects.filter(person=person, status=AttemptStatus.IN_PROGRESS)
+                                .order_by("-started_at", "-id").values_list("pk", "exam__title", "deadline_at")):
+        items.append(inbox.Item(kind=_("考试"), title=_("未交卷：%(t)s") % {"t": title},
+                                url=reverse("training:attempt", args=[pk]), due=deadline))
     if person.clearance >= int(Clearance.GENERAL):
         year_end = datetime.date(day.year, 12, 31)
-        for text in standing_of(person, day.year).overdue:
+        for text in _overdue_of(person, day.year):
             items.append(inbox.Item(kind=_("培训"), title=text, url=url, due=year_end))
     if policy.is_training_office(person):
         from baomi.training.services import CONCENTRATED_DUE
@@ -355,6 +379,13 @@ def inbox_items(person: User) -> list[inbox.Item]:
                 url=reverse("training:courses"),
                 due=datetime.date(day.year, 6, 30) if expected == 1 else datetime.date(day.year, 12, 31)))
     return items
+
+
+def inbox_gate(person: User) -> bool | list[QuerySet[Attempt]]:
+    """inbox_items: cleared people (their year) and the office; anyone else an exam in progress."""
+    if person.clearance >= int(Clearance.GENERAL) or policy.is_training_office(person):
+        return True
+    return [Attempt.objects.filter(person=person, status=AttemptStatus.IN_PROGRESS)]
 
 
 def behind_count(reader: User) -> int:

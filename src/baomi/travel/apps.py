@@ -13,4 +13,4 @@ class TravelConfig(AppConfig):
         from baomi.travel import selectors, services
 
         services.register_request_types()
-        inbox.register("travel", selectors.inbox_items)
+        inbox.register("travel", selectors.inbox_items, gate=selectors.inbox_gate)
