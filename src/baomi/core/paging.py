@@ -45,6 +45,6 @@ MAX_API_OFFSET = 10**9
 
 
 def api_window(limit: int, offset: int) -> tuple[int, int]:
-    """An API list's `limit` and `offset` brought within bounds (1–500 rows, offsets the database
-    can take): a negative or absurd value gives a sensible page, never an overflow."""
-    return max(1, min(limit, MAX_API_LIMIT)), max(0, min(offset, MAX_API_OFFSET))
+    """An API list's `limit` and `offset` brought within bounds (0–500 rows, offsets the database
+    can take): a negative or absurd value gives a sensible (perhaps empty) page, never an overflow."""
+    return max(0, min(limit, MAX_API_LIMIT)), max(0, min(offset, MAX_API_OFFSET))
