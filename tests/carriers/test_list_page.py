@@ -135,3 +135,12 @@ def test_api_lists_take_any_limit_and_offset(client, office):
     login(client, office.secadmin)
     assert client.get("/api/v1/people", {"offset": 10**30, "limit": -1}).status_code == 200
     assert client.get("/api/v1/people", {"unit_id": 10**30}).status_code == 422
+
+
+def test_the_hand_back_card_is_the_keepers_as_on_the_list_page(office):
+    from baomi.core.dashboard import cards_for
+
+    register(office.wangfang, title="来文", mark="秘密★5年", people=[office.zhoujing],
+             return_by=timezone.localdate())
+    assert {str(card.title): card.count for card in cards_for(office.wangfang)}["本月待清退"] == 2
+    assert "本月待清退" not in {str(card.title) for card in cards_for(office.zhoujing)}

@@ -22,6 +22,7 @@ class Card:
 def cards_for(person: User) -> list[Card]:
     if person.admin_role or not person.is_active:
         return []  # the three administrators read no classified content
+    from baomi import policy
     from baomi.approvals.selectors import inbox_for
     from baomi.carriers.models import OUT_STATUSES
     from baomi.carriers.selectors import due_for_hand_back, outstanding_for, overdue_copies
@@ -37,7 +38,10 @@ def cards_for(person: User) -> list[Card]:
         # shelf is the register, not something they owe).
         Card(_("我借阅或传阅中的载体"), outstanding_for(person).filter(status__in=OUT_STATUSES).count(),
              "carriers:list"),
-        Card(_("本月待清退"), due_for_hand_back(person).count(), "carriers:list"),
+        # 清退 is the keepers' work, as on the carriers page (counting it for a reader would also
+        # walk every copy they may see: 80 ms on a million carriers).
+        *([Card(_("本月待清退"), due_for_hand_back(person).count(), "carriers:list")]
+          if policy.is_carrier_keeper(person) else []),
         Card(_("待确认的定密通知"), notices_for(person, outstanding=True).count(), "classification:notices"),
         Card(_("30 天内到期或待报告的定密"), due_for_review(person, timezone.localdate()).count(),
              "classification:review"),
