@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from baomi.audit import chain, keys
 from baomi.audit.merkle import Frontier, leaf_hash
 from baomi.audit.models import AuditEvent, ChainHead, Checkpoint, Outcome
+from baomi.core import statecache
 from baomi.core.context import client_address
 from baomi.errors import Refused
 
@@ -115,6 +116,7 @@ def record(
             cursor.execute(sql.insert_event, event_params)
             event_id = cursor.fetchone()[0] if sql.returning else cursor.lastrowid
             cursor.execute(sql.move_head, head_params)
+    statecache.forget()  # this request's later pages must see the state it just made
     event = AuditEvent(id=event_id, **dict(zip(chain.FIELDS, row, strict=True)), prev_hash=head_hash, hash=digest)
     event._state.adding = False
     event._state.db = connection.alias

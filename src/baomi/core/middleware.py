@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from baomi.core import statecache
 from baomi.core.context import client_address
 
 
@@ -35,7 +36,8 @@ class ChineseFirstMiddleware:
 
 
 class RequestContextMiddleware:
-    """Make the client address available to audit events written anywhere in this request."""
+    """Make the client address available to audit events written anywhere in this request, and
+    read the audit chain head at most once per request unless the request itself moves it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -43,6 +45,7 @@ class RequestContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = client_address.set(request_address(request))
         try:
-            return self.get_response(request)
+            with statecache.request_scope():
+                return self.get_response(request)
         finally:
             client_address.reset(token)
