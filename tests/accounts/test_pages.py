@@ -354,9 +354,10 @@ def test_home_dashboard_counts_only_what_the_person_may_see(client):
     person = make_person("zhoujing", unit=unit, clearance="GENERAL", roles=[("staff", unit)])
     login(client, person)
     page = client.get("/").content.decode()
-    # 6 cards, plus 培训考试's "我的培训考试待办" and 涉密人员's "我的涉密人员事项" (issue 6).
-    assert page.count('data-testid="card"') == 8 and "待我审批" in page and "我的培训考试待办" in page
-    assert "我的涉密人员事项" in page
+    # 5 cards (本月待清退 is the keepers' only), plus 培训考试's "我的培训考试待办" and 涉密人员's
+    # "我的涉密人员事项" (issue 6).
+    assert page.count('data-testid="card"') == 7 and "待我审批" in page and "我的培训考试待办" in page
+    assert "我的涉密人员事项" in page and "本月待清退" not in page
     assert outstanding_for(person).count() == 0
     login(client, make_admin("auditor", "heping"))
     assert 'data-testid="card"' not in client.get("/").content.decode()  # administrators: no cards
