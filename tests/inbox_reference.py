@@ -204,39 +204,6 @@ def training(person: User) -> list[inbox.Item]:
     return items
 
 
-def travel(person: User) -> Iterable[inbox.Item]:
-    from baomi.travel.models import CarrierApproval, DocumentIssue, MajorReport, ReportStatus, Trip, TripStatus
-
-    items: list[inbox.Item] = []
-    if not policy.uses_travel(person) and not Trip.objects.filter(traveller=person).exists():
-        return items
-    day = timezone.localdate()
-    own = Trip.objects.filter(traveller=person, status=TripStatus.APPROVED)
-    for trip in own.filter(briefed_at__isnull=True, return_on__gte=day):
-        items.append(inbox.Item(_("确认"), _("确认行前保密教育：出国境 #%(n)s") % {"n": trip.pk},
-                                reverse("travel:trip", args=[trip.pk]), due=trip.depart_on))
-    for trip in own.filter(depart_on__lte=day):
-        items.append(inbox.Item(_("报告"), _("提交回国报告：出国境 #%(n)s") % {"n": trip.pk},
-                                reverse("travel:trip", args=[trip.pk]), due=trip.report_due_on))
-    for issue in DocumentIssue.objects.filter(returned_at__isnull=True, document__holder=person).select_related(
-            "document"):
-        items.append(inbox.Item(_("归还"), _("交回%(kind)s %(no)s") % {
-            "kind": issue.document.get_kind_display(), "no": issue.document.masked_number},
-            reverse("travel:index"), due=issue.due_back_on))
-    if policy.is_travel_office(person):
-        ready = (Trip.objects.filter(status=TripStatus.APPROVED, briefed_at__isnull=False, return_on__gte=day,
-                                     document_issues__isnull=True)
-                 .exclude(carrier_status=CarrierApproval.PENDING).exclude(traveller=person))
-        for trip in ready.select_related("traveller"):
-            items.append(inbox.Item(_("证件"), _("为 %(name)s 发放出入境证件：出国境 #%(n)s") % {
-                "name": trip.traveller.full_name or trip.traveller.username, "n": trip.pk},
-                reverse("travel:trip", args=[trip.pk]), due=trip.depart_on))
-        for report in MajorReport.objects.filter(status=ReportStatus.OPEN).exclude(reporter=person):
-            items.append(inbox.Item(_("跟进"), _("跟进重大事项报告 #%(n)s") % {"n": report.pk},
-                                    reverse("travel:report", args=[report.pk]), due=report.follow_up_due_on))
-    return items
-
-
 REFERENCE = {
     "approvals.decide": approvals_decide,
     "devices": devices,
@@ -244,7 +211,6 @@ REFERENCE = {
     "meetings": meetings,
     "personnel.tasks": personnel_tasks,
     "training": training,
-    "travel": travel,
 }
 
 
@@ -252,14 +218,5 @@ def items_for(person: User) -> list[inbox.Item]:
     """`inbox.items_for` as it was: every provider, no gate."""
     if not person.is_active or person.admin_role:
         return []
-    items = [item for code, provider in sorted(inbox._PROVIDERS.items())
-             for item in REFERENCE.get(code, provider)(person)]
-    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
-
-    def key(item: inbox.Item) -> tuple[bool, datetime.datetime]:
-        due = item.due
-        if isinstance(due, datetime.date) and not isinstance(due, datetime.datetime):
-            due = datetime.datetime.combine(due, datetime.time.max, tzinfo=datetime.UTC)
-        return (not item.is_decision, due or far)
-
-    return sorted(items, key=key)
+    return inbox.in_order(item for code, provider in sorted(inbox._PROVIDERS.items())
+                          for item in REFERENCE.get(code, provider)(person))

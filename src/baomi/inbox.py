@@ -129,8 +129,12 @@ def items_for(person: User) -> list[Item]:
             found = list(_PROVIDERS[code](person))
             if found:
                 raise AssertionError(f"the inbox gate of {code} is closed for person {person.pk}: {found}")
-    items = [item for code, provider in sorted(_PROVIDERS.items()) if code not in closed
-             for item in provider(person)]
+    return in_order(item for code, provider in sorted(_PROVIDERS.items()) if code not in closed
+                    for item in provider(person))
+
+
+def in_order(items: Iterable[Item]) -> list[Item]:
+    """Decisions first, then by due date (a date counts as its end), undated last."""
     far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
     def key(item: Item) -> tuple[bool, datetime.datetime]:

@@ -54,17 +54,14 @@ def inbox_items(person: User) -> list[inbox.Item]:
             items.append(inbox.Item(kind=_("销毁"), title=_("%(device)s 已批准报废，待监销销毁") % {
                 "device": scrap.device.label}, url=reverse("devices:detail", args=[scrap.device_id])))
     items.extend(_rule_items(person))
-    from django.db.models import Exists
-    from django.urls import reverse
+    from baomi.personnel.selectors import open_departures
 
-    from baomi.personnel.models import Departure, DepartureStatus
+    if open_departures(person).exists():
+        from django.urls import reverse
 
-    # While the person's departure is open (personnel.selectors.open_departure), in one query.
-    leaving = Exists(Departure.objects.filter(person_id=person.pk,
-                                              status__in=[DepartureStatus.OPEN, DepartureStatus.PENDING]))
-    for device in devices_held_by(person).filter(leaving)[:50]:
-        items.append(inbox.Item(kind=_("交回"), title=_("离岗前交回 %(device)s") % {"device": device.label},
-                                url=reverse("devices:detail", args=[device.pk])))
+        for device in devices_held_by(person)[:50]:
+            items.append(inbox.Item(kind=_("交回"), title=_("离岗前交回 %(device)s") % {"device": device.label},
+                                    url=reverse("devices:detail", args=[device.pk])))
     return items
 
 
@@ -74,14 +71,14 @@ def inbox_gate(person: User) -> bool | list[QuerySet[Any]]:
     from django.db.models import Q
 
     from baomi.devices.models import InputApproval, InputStatus
-    from baomi.personnel.models import Departure, DepartureStatus
+    from baomi.personnel.selectors import open_departures
 
     roles = {label.partition("@")[0] for label in policy.role_labels(person)}
     if roles & {"secrecy_officer", "confidential_secretary"} or policy.may(person, policy.Perm.MANAGE_DEVICES):
         return True
     return [InputApproval.objects.filter(status=InputStatus.APPROVED).filter(
                 Q(device__custodian=person) | Q(requested_by=person)),
-            Departure.objects.filter(person=person, status__in=[DepartureStatus.OPEN, DepartureStatus.PENDING])]
+            open_departures(person)]
 
 
 def _rule_items(person: User) -> list[inbox.Item]:

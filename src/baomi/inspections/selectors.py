@@ -77,13 +77,7 @@ def inbox_items(person: User) -> Iterable[inbox.Item]:
     for pk, title, due in (Rectification.objects.filter(owner=person, status=RectStatus.OPEN)
                            .order_by("due_on").values_list(*fields)[:50]):
         items.append(inbox.Item(kind=_("整改"), title=title, url=reverse("inspections:rect", args=[pk]), due=due))
-    if not person.is_active or person.admin_role or policy.is_inspection_office(person):
-        waiting = rectifications_visible_to(person)
-    else:
-        # What rectifications_visible_to leaves anyone else once their own are excluded:
-        # those of the inspections they carry out.
-        waiting = Rectification.objects.filter(finding__inspection__inspector_id=person.pk)
-    waiting = waiting.filter(status=RectStatus.REPORTED).exclude(owner=person)
+    waiting = rectifications_visible_to(person).filter(status=RectStatus.REPORTED).exclude(owner=person)
     for pk, title, due in waiting.order_by("due_on").values_list(*fields)[:50]:
         items.append(inbox.Item(kind=_("复查"), title=title, url=reverse("inspections:rect", args=[pk]),
                                 due=due, is_decision=True))

@@ -121,9 +121,13 @@ def separation_period_for(person: User, on: datetime.date | None = None) -> Sepa
             .order_by("-ends_on").first())
 
 
+def open_departures(person: User) -> QuerySet[Departure]:
+    """The person's departure while it is open or awaiting approval (one at most)."""
+    return Departure.objects.filter(person=person, status__in=[DepartureStatus.OPEN, DepartureStatus.PENDING])
+
+
 def open_departure(person: User) -> Departure | None:
-    return (Departure.objects.filter(person=person, status__in=[DepartureStatus.OPEN, DepartureStatus.PENDING])
-            .select_related("handover_to", "approval").first())
+    return open_departures(person).select_related("handover_to", "approval").first()
 
 
 def is_leader(person: User) -> bool:
@@ -335,24 +339,15 @@ def inbox_items(person: User) -> list[inbox.Item]:
             and not AnnualReport.objects.filter(person=person, year=year).exists()):
         items.append(inbox.Item(kind=_("报告"), title=_("提交 %(year)s 年度保密自查报告") % {"year": year},
                                 url=reverse("personnel:report"), due=report_due(year)))
-    # The person's own open departure (open_departure) and the handovers waiting for them, in one
-    # query; the own one is read again, as open_departure reads it, only when it is there.
-    handing_over = Q(handover_to=person, handover_at__isnull=False, handover_confirmed_at__isnull=True)
-    departures = list(Departure.objects.filter(Q(person=person) | handing_over,
-                                               status__in=[DepartureStatus.OPEN, DepartureStatus.PENDING])
-                      .order_by("-opened_at", "-id")
-                      .values_list("pk", "person_id", "status", "handover_to_id", "handover_at",
-                                   "handover_confirmed_at", "person__full_name", "person__username"))
-    first_own = next((row for row in departures if row[1] == person.pk), None)
-    if first_own is not None and first_own[2] == DepartureStatus.OPEN:
-        departure = open_departure(person)
-        if departure is not None and departure.status == DepartureStatus.OPEN:
-            for reason in checklist_for(departure).blockers():
-                items.append(inbox.Item(kind=_("离岗"), title=reason, url=own))
-    for pk, _person, _status, handover_to, handover_at, confirmed_at, full_name, username in departures:
-        if handover_to == person.pk and handover_at is not None and confirmed_at is None:
-            items.append(inbox.Item(kind=_("交接"), title=_("确认接收 %(name)s 的工作交接") % {
-                "name": full_name or username}, url=reverse("personnel:departure", args=[pk])))
+    departure = open_departure(person)
+    if departure is not None and departure.status == DepartureStatus.OPEN:
+        for reason in checklist_for(departure).blockers():
+            items.append(inbox.Item(kind=_("离岗"), title=reason, url=own))
+    for d in Departure.objects.filter(handover_to=person, handover_at__isnull=False,
+                                      handover_confirmed_at__isnull=True,
+                                      status__in=[DepartureStatus.OPEN, DepartureStatus.PENDING]):
+        items.append(inbox.Item(kind=_("交接"), title=_("确认接收 %(name)s 的工作交接") % {
+            "name": d.person.full_name or d.person.username}, url=reverse("personnel:departure", args=[d.pk])))
     return items
 
 

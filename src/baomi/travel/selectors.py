@@ -120,19 +120,13 @@ def inbox_items(person: User) -> Iterable[inbox.Item]:
     if not policy.uses_travel(person) and not Trip.objects.filter(traveller=person).exists():
         return items
     day = timezone.localdate()
-    # The person's approved trips, read once for both kinds of item (a trip may give both).
-    to_brief, to_report = Q(briefed_at__isnull=True, return_on__gte=day), Q(depart_on__lte=day)
-    own = list(Trip.objects.filter(to_brief | to_report, traveller=person, status=TripStatus.APPROVED)
-               .order_by("-depart_on", "-id")
-               .values_list("pk", "briefed_at", "depart_on", "return_on", "report_due_on"))
-    for pk, briefed_at, depart_on, return_on, _due in own:
-        if briefed_at is None and return_on >= day:
-            items.append(inbox.Item(_("确认"), _("确认行前保密教育：出国境 #%(n)s") % {"n": pk},
-                                    reverse("travel:trip", args=[pk]), due=depart_on))
-    for pk, _briefed, depart_on, _return, report_due_on in own:
-        if depart_on <= day:
-            items.append(inbox.Item(_("报告"), _("提交回国报告：出国境 #%(n)s") % {"n": pk},
-                                    reverse("travel:trip", args=[pk]), due=report_due_on))
+    own = Trip.objects.filter(traveller=person, status=TripStatus.APPROVED)
+    for trip in own.filter(briefed_at__isnull=True, return_on__gte=day):
+        items.append(inbox.Item(_("确认"), _("确认行前保密教育：出国境 #%(n)s") % {"n": trip.pk},
+                                reverse("travel:trip", args=[trip.pk]), due=trip.depart_on))
+    for trip in own.filter(depart_on__lte=day):
+        items.append(inbox.Item(_("报告"), _("提交回国报告：出国境 #%(n)s") % {"n": trip.pk},
+                                reverse("travel:trip", args=[trip.pk]), due=trip.report_due_on))
     for issue in DocumentIssue.objects.filter(returned_at__isnull=True, document__holder=person).select_related(
             "document"):
         items.append(inbox.Item(_("归还"), _("交回%(kind)s %(no)s") % {
