@@ -243,9 +243,13 @@ def decision_of(reader: User, carrier: Carrier) -> Decision | None:
                                     carrier_id=str(carrier.pk)).order_by("pk").first())
 
 
-def copies_visible_to(reader: User) -> QuerySet[Copy]:
-    return (Copy.objects.filter(policy.copies_visible_to(reader))
+def _copies(condition: Q) -> QuerySet[Copy]:
+    return (Copy.objects.filter(condition)
             .select_related("carrier", "custodian", "custodian__unit").order_by("carrier_id", "serial"))
+
+
+def copies_visible_to(reader: User) -> QuerySet[Copy]:
+    return _copies(policy.copies_visible_to(reader))
 
 
 def copies_of(reader: User, carrier: Carrier) -> QuerySet[Copy]:
@@ -268,11 +272,10 @@ def ledger_of(reader: User, copy: Copy) -> QuerySet[Movement]:
 def overdue_copies(reader: User, *, now: datetime.datetime | None = None) -> QuerySet[Copy]:
     """Copies out past their due time: for the keepers every one they may see (the dashboard's
     list), for anyone else their own."""
-    if policy.is_carrier_keeper(reader):
-        qs = copies_visible_to(reader)
-    else:  # the same copies as copies_visible_to(reader).filter(custodian=reader), far cheaper to build
-        qs = (Copy.objects.filter(policy.own_copies_visible_to(reader))
-              .select_related("carrier", "custodian", "custodian__unit"))
+    # Anyone else's: the same copies as copies_visible_to(reader).filter(custodian=reader), far
+    # cheaper to build.
+    qs = _copies(policy.copies_visible_to(reader) if policy.is_carrier_keeper(reader)
+                 else policy.own_copies_visible_to(reader))
     return qs.filter(status__in=OUT_STATUSES, due_at__lt=now or timezone.now()).order_by("due_at", "pk")
 
 
