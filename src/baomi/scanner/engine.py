@@ -505,10 +505,8 @@ class _Job:
                         masked[key] = mid
                 head = ext[w0:s].decode("utf-8", "ignore")
                 tail = ext[e:w1].decode("utf-8", "ignore")
-                body = head[-CONTEXT:] + mid + tail[:CONTEXT]
-                body = body.replace("\n", " ").replace("\r", " ").replace("\t", " ")
-                snippet = ("…" if w0 > 0 or len(head) > CONTEXT else "") + body + (
-                    "…" if w1 < size or len(tail) > CONTEXT else "")
+                snippet = _one_line(head[-CONTEXT:] + mid + tail[:CONTEXT], w0 > 0 or len(head) > CONTEXT,
+                                    w1 < size or len(tail) > CONTEXT)
             elif fast:
                 snippet = _crowded_snippet(ext, shift, hits, i, w0, w1)
             else:
@@ -627,9 +625,7 @@ class _Job:
                 # The common case, a mark or keyword with no (other) keyword in its snippet:
                 # the same text as _snippet_text would make, without its general masking.
                 body = head[-CONTEXT:] + (mid if keep else _NOT_SPACE.sub(MASK, mid)) + tail[:CONTEXT]
-                body = body.replace("\n", " ").replace("\r", " ").replace("\t", " ")
-                return ("…" if len(head) > CONTEXT or w0 > 0 else "") + body + (
-                    "…" if len(tail) > CONTEXT or w1 < len(ext) else "")
+                return _one_line(body, len(head) > CONTEXT or w0 > 0, len(tail) > CONTEXT or w1 < len(ext))
             for _, s, e in near:
                 s, e = max(s + shift, w0), min(e + shift, w1)
                 if s < e:
@@ -658,19 +654,8 @@ class _Job:
                 masks.append(masked)
             if keep:
                 masks = [piece for s, e in masks for piece in ((s, min(e, start)), (max(s, end), e))]
-            pieces: list[str] = []
-            pos = a
-            for s, e in sorted(masks):
-                s, e = max(s, pos), min(e, b)
-                if s >= e:
-                    continue
-                pieces.append(text[pos:s])
-                pieces.append(_NOT_SPACE.sub(MASK, text[s:e]))
-                pos = e
-            pieces.append(text[pos:b])
-            body = "".join(pieces)
-        body = body.replace("\n", " ").replace("\r", " ").replace("\t", " ")
-        return ("…" if a > 0 or more_before else "") + body + ("…" if b < len(text) or more_after else "")
+            body = _masked(text, a, b, sorted(masks))
+        return _one_line(body, a > 0 or more_before, b < len(text) or more_after)
 
     def finish(self) -> None:
         """Turn the fingerprint session's matches into findings."""
@@ -756,17 +741,27 @@ def _crowded_snippet(ext: bytes, shift: int, hits: list[tuple[int, int, int]], i
             masks.append((cs, cs + len(ext[s:e].decode("utf-8", "ignore"))))
     if len(masks) > 1:
         masks.sort()
+    return _one_line(_masked(text, a, b, masks), a > 0 or w0 > 0, b < len(text) or w1 < len(ext))
+
+
+def _masked(text: str, a: int, b: int, masks: list[tuple[int, int]]) -> str:
+    """text[a:b] with the parts of it under the (sorted) spans `masks` masked."""
     pieces: list[str] = []
-    at = a
+    pos = a
     for s, e in masks:
-        s, e = max(s, at), min(e, b)
+        s, e = max(s, pos), min(e, b)
         if s < e:
-            pieces.append(text[at:s])
+            pieces.append(text[pos:s])
             pieces.append(_NOT_SPACE.sub(MASK, text[s:e]))
-            at = e
-    pieces.append(text[at:b])
-    body = "".join(pieces).replace("\n", " ").replace("\r", " ").replace("\t", " ")
-    return ("…" if a > 0 or w0 > 0 else "") + body + ("…" if b < len(text) or w1 < len(ext) else "")
+            pos = e
+    pieces.append(text[pos:b])
+    return "".join(pieces)
+
+
+def _one_line(body: str, more_before: bool, more_after: bool) -> str:
+    """A snippet on one line, with … where the text goes on."""
+    body = body.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+    return ("…" if more_before else "") + body + ("…" if more_after else "")
 
 
 def _at(location: dict[str, Any], line: int, cells: list[tuple[int, str]] | None, offset: int) -> dict[str, Any]:
