@@ -129,6 +129,34 @@ def test_fingerprint_on_a_non_classified_device_opens_rectification_only(office,
     assert len(calls["rectification"]) == 1 and calls["incident"] == []
 
 
+def test_a_mark_beyond_the_listed_findings_still_raises_the_alert(office, calls):
+    """Only 50 findings are kept per file and a scan lists 1,000: the record's `levels`
+    count them all, so a 机密 mark after many keywords (or a count-only report) is seen."""
+    pc = device(office, "GH-PC-02", kind="plain_pc", network="intranet", level=2, unit="planning",
+                custodian=office.zhoujing)
+    crowded = json.loads(line("/home/z/长文.docx", *[KEYWORD] * 60))
+    crowded |= {"level": "SECRET", "levels": {"SECRET": {"mark": 1}, "INTERNAL": {"keyword": 1060}}, "omitted": 1001}
+    counted = json.loads(line("/home/z/计数.txt"))
+    counted |= {"level": "TOP_SECRET", "levels": {"TOP_SECRET": {"fingerprint": 1}}, "counts": {"fingerprint": 1}}
+    got = services.scan_import(actor=office.lijianhua, device=pc, data=report(
+        json.dumps(crowded, ensure_ascii=False), json.dumps(counted, ensure_ascii=False)))
+    assert (got.files_with_findings, got.highest_level) == (2, 5)
+    assert len(got.summary[0]["findings"]) == services.MAX_FINDINGS_KEPT
+    alerts = {a.path: (a.level, a.fingerprint) for a in ScanAlert.objects.filter(report=got)}
+    assert alerts == {"/home/z/长文.docx": (4, False), "/home/z/计数.txt": (5, True)}
+    assert [kw["level"] for kw in calls["incident"]] == [4, 5]
+
+
+@pytest.mark.parametrize("levels", [[], {"X": {"mark": 1}}, {"SECRET": {"weird": 1}}, {"SECRET": {"mark": -1}},
+                                    {"SECRET": ["mark"]}])
+def test_malformed_levels_are_refused(office, levels):
+    pc = device(office, "JY-PC-01")
+    bad = json.loads(line("/a", MARK)) | {"levels": levels}
+    with pytest.raises(Invalid, match="levels"):
+        services.scan_import(actor=office.lijianhua, device=pc, data=report(json.dumps(bad)))
+    assert not ScanReport.objects.exists()
+
+
 def test_without_the_other_modules_the_finding_is_kept_pending(office, monkeypatch):
     monkeypatch.delattr(_module(monkeypatch, "baomi.inspections.services"), "rectification_open", raising=False)
     monkeypatch.delattr(_module(monkeypatch, "baomi.incidents.services"), "incident_draft", raising=False)

@@ -55,6 +55,18 @@ def test_declared_internal_but_marked_confidential_is_refused(zhoujing, entries)
     assert check.level == Level.CONFIDENTIAL and check.findings[0]["rule"].startswith("秘密")
 
 
+def test_a_higher_mark_beyond_the_listed_findings_is_still_refused(zhoujing, entries):
+    """A scan lists 1,000 findings per file: a 绝密 mark after 1,000 秘密 marks still makes
+    the content 绝密, and declaring it 机密 is a write-down."""
+    text = "秘密★\n" * 1000 + "正文\n绝密★\n"
+    with pytest.raises(Refused, match="不得降级"):
+        services.content_check(actor=zhoujing, text=text, purpose="other", declared_level="机密")
+    check = ContentCheck.objects.get()
+    assert check.result == Result.REFUSED and check.level == Level.TOP_SECRET
+    assert {f["level"] for f in check.findings} == {"CONFIDENTIAL"}  # the 绝密 one is counted, not listed
+    assert check.finding_count == 1001
+
+
 def test_work_secret_mark_for_publication_is_refused(zhoujing, entries):
     with pytest.raises(Refused, match="工作秘密"):
         services.content_check(actor=zhoujing, text="内部事项 注意保管\n会议安排如下", purpose="publication")

@@ -13,8 +13,8 @@ from baomi.scanner import build_bundle, write_bundle
 from tests.scanner import corpus
 from tests.scanner.conftest import KEYWORDS
 
-FILE_KEYS = {"v", "path", "status", "error", "type", "size", "level", "counts", "findings", "omitted", "problems",
-             "members", "elapsed_ms"}
+FILE_KEYS = {"v", "path", "status", "error", "type", "size", "level", "counts", "levels", "findings", "omitted",
+             "problems", "members", "elapsed_ms"}
 FINDING_KEYS = {"kind", "level", "level_zh", "location", "snippet", "rule", "simulated"}
 
 
@@ -114,6 +114,25 @@ def test_parallel_workers_give_the_same_report(capsys, tree, bundle):
         return sorted(records, key=lambda r: r["path"])
 
     assert code == 1 and strip(one) == strip(two)
+
+
+def test_count_lists_nothing_and_counts_everything(capsys, tree, bundle, tmp_path):
+    """-c: like grep -c, a count per file; the level and the exit code are the full scan's."""
+    _, full, _ = _scan(capsys, "--json", "--rules", bundle, str(tree))
+    code, out, _ = _scan(capsys, "--json", "-c", "--rules", bundle, str(tree))
+    listed = {r["path"]: r for r in map(json.loads, full.splitlines())}
+    counted = {r["path"]: r for r in map(json.loads, out.splitlines())}
+    assert code == 1 and counted.keys() == listed.keys()
+    for path, r in counted.items():
+        assert r["findings"] == [] and r["omitted"] == len(listed[path]["findings"])
+        assert (r["level"], r["counts"], r["levels"]) == (listed[path]["level"], listed[path]["counts"],
+                                                          listed[path]["levels"])
+    code, out, _ = _scan(capsys, "--count", "--rules", bundle, str(tree / "sub" / "marked.txt"))
+    assert code == 1 and out.splitlines()[1:] == ["  标志 1，关键词 1"] and out.split("\n")[0].endswith(": 机密")
+    report = tmp_path / "counts.html"
+    _scan(capsys, "--max-findings", "1", "--html", str(report), "--rules", bundle, str(tree / "sub" / "marked.txt"))
+    assert "另有 1 处未列出：标志 1，关键词 1" in report.read_text(encoding="utf-8")
+    assert _scan(capsys, "-c", str(tree / "clean.txt"))[:2] == (0, "")
 
 
 def test_html_report(capsys, tree, tmp_path):

@@ -62,9 +62,23 @@ def test_counts_beyond_the_listing_are_exact(rules, listed):
     capped = Scanner(rules, limits=Limits(max_findings=listed)).scan_bytes(data, "sample.txt")
     assert full.omitted == 0 and len(full.findings) > listed
     assert capped.counts() == full.counts()
+    assert capped.levels == full.levels and capped.max_level == full.max_level
+    assert sum(capped.levels.values()) == sum(n for kind, n in full.counts().items() if kind != "simulated")
     assert capped.counts()["simulated"] > 0 and capped.counts()["mark"] > 0
     assert len(capped.findings) == listed
     assert capped.omitted == len(full.findings) - listed
+
+
+def test_the_level_of_a_file_counts_findings_beyond_the_listing(rules):
+    """The first 1,000 findings are listed; a higher level after them still is the file's."""
+    from baomi.levels import Level
+
+    data = ("东风工程 " * 1200 + "\n绝密★\n").encode()
+    result = Scanner(rules).scan_bytes(data, "sample.txt")
+    assert {f.level for f in result.findings} == {Level.SECRET} and result.omitted == 201
+    assert result.max_level == Level.TOP_SECRET and result.highest(engine.Kind.MARK) == Level.TOP_SECRET
+    assert result.to_json()["level"] == "TOP_SECRET"
+    assert result.to_json()["levels"] == {"TOP_SECRET": {"mark": 1}, "SECRET": {"keyword": 1200}}
 
 
 def test_plain_text_scan_loads_no_heavy_library(tmp_path):

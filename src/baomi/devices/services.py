@@ -433,17 +433,49 @@ def _parse_report(data: bytes) -> list[dict[str, Any]]:
                 Level.parse(f.get("level") or "")
             except ValueError:
                 raise Invalid(_("第 %(n)s 行的发现密级无法识别") % {"n": n}) from None
+        if not _valid_levels(obj.get("levels", {})):
+            raise Invalid(_("第 %(n)s 行的 levels 须为 {密级: {类型: 数量}}") % {"n": n})
         files.append(obj)
     if not files:
         raise Invalid(_("扫描报告为空"))
     return files
 
 
+def _valid_levels(levels: object) -> bool:
+    """The record's `levels` ({"SECRET": {"mark": 1}}), absent from reports of older scanners."""
+    if not isinstance(levels, dict):
+        return False
+    for name, kinds in levels.items():
+        try:
+            Level.parse(name)
+        except ValueError:
+            return False
+        if not isinstance(kinds, dict) or not all(
+                kind in FINDING_KINDS and isinstance(n, int) and n >= 0 for kind, n in kinds.items()):
+            return False
+    return True
+
+
+def _highest_by_kind(obj: dict[str, Any]) -> dict[str, int]:
+    """The highest level of each kind found in a file: from `levels`, which counts findings
+    beyond the listing limit too (a 机密 mark after 1,000 keywords), and from the listed
+    findings (reports without `levels`)."""
+    highest: dict[str, int] = {}
+    seen = [(kind, Level.parse(name)) for name, kinds in (obj.get("levels") or {}).items()
+            for kind, n in kinds.items() if n]
+    seen += [(f["kind"], Level.parse(f["level"])) for f in obj.get("findings") or [] if not f.get("simulated")]
+    for kind, level in seen:
+        highest[kind] = max(highest.get(kind, 0), int(level))
+    return highest
+
+
 def _file_summary(obj: dict[str, Any]) -> dict[str, Any]:
     findings = [f for f in obj.get("findings") or [] if not f.get("simulated")]
+    highest = _highest_by_kind(obj)
     return {
-        "path": str(obj["path"])[:500], "status": obj["status"], "level": obj.get("level"),
-        "counts": obj.get("counts") or {}, "error": obj.get("error"),
+        "path": str(obj["path"])[:500], "status": obj["status"],
+        "level": Level(max(highest.values())).name if highest else None,
+        "highest": highest, "counts": obj.get("counts") or {}, "error": obj.get("error"),
         "findings": [{"kind": f["kind"], "level": str(f.get("level")), "level_zh": str(f.get("level_zh", "")),
                       "rule": str(f.get("rule", ""))[:80], "snippet": str(f.get("snippet", ""))[:120],
                       "part": str((f.get("location") or {}).get("part", ""))[:40]}
@@ -453,11 +485,11 @@ def _file_summary(obj: dict[str, Any]) -> dict[str, Any]:
 
 def _alert_of(summary: dict[str, Any]) -> tuple[Level, bool] | None:
     """A mark of 秘密+ or a carrier fingerprint: (highest such level, fingerprint?)."""
-    hits = [(Level.parse(f["level"]), f["kind"] == "fingerprint") for f in summary["findings"]
-            if f["kind"] == "fingerprint" or (f["kind"] == "mark" and Level.parse(f["level"]).is_state_secret)]
-    if not hits:
+    mark, fingerprint = summary["highest"].get("mark"), summary["highest"].get("fingerprint")
+    levels = [level for level in (fingerprint, mark if mark and Level(mark).is_state_secret else None) if level]
+    if not levels:
         return None
-    return max(level for level, _fp in hits), any(fp for _level, fp in hits)
+    return Level(max(levels)), fingerprint is not None
 
 
 def scan_import(*, actor: User, device: Device, data: bytes) -> ScanReport:
@@ -469,11 +501,11 @@ def scan_import(*, actor: User, device: Device, data: bytes) -> ScanReport:
         device = _lock(device)
         files = _parse_report(data)
         summaries = [_file_summary(obj) for obj in files]
-        with_findings = [s for s in summaries if s["findings"]]
-        levels = [Level.parse(f["level"]) for s in with_findings for f in s["findings"]]
+        with_findings = [s for s in summaries if s["highest"]]
+        levels = [level for s in with_findings for level in s["highest"].values()]
         report = ScanReport.objects.create(
             device=device, imported_by=actor, files=len(files), files_with_findings=len(with_findings),
-            highest_level=int(max(levels)) if levels else None, summary=with_findings)
+            highest_level=max(levels) if levels else None, summary=with_findings)
         record(actor=actor, action="device.scan_import", obj=device,
                summary=f"导入 {device.label} 的检查报告：{len(files)} 个文件，{len(with_findings)} 个有发现",
                details={"report": report.pk})

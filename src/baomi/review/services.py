@@ -116,7 +116,7 @@ def _verdict(result: FileResult, purpose: str, declared: Level | None) -> str | 
     if purpose == Purpose.PUBLICATION:
         if found.is_state_secret:
             return _("内容含有%(found)s级标志或关键词，秘密以上内容不得公开发布或刊登") % {"found": found.zh}
-        if any(f.level == Level.WORK_SECRET for f in result.enforced):
+        if found == Level.WORK_SECRET:
             return _("内容含有工作秘密标志，须先解除工作秘密后方可公开发布")
     return None
 

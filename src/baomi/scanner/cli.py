@@ -57,6 +57,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     p.add_argument("--max-unpacked", type=parse_size, default=Limits.max_total_uncompressed, metavar="SIZE",
                    help="bytes unpacked from archives per file (default 1G)")
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per file (0: none)")
+    p.add_argument("--max-findings", type=int, default=Limits.max_findings, metavar="N",
+                   help="findings listed per file, the rest counted (default 1000; 0: counts only)")
+    p.add_argument("-c", "--count", action="store_const", const=0, dest="max_findings",
+                   help="counts per file only, no findings listed (like grep -c): the fastest sweep")
     p.add_argument("--json", action="store_true", help="JSON Lines on standard output, one object per file")
     p.add_argument("--html", metavar="FILE", help="also write an HTML report")
     p.add_argument("--show", action="store_true", help="do not mask snippets (authorised use only)")
@@ -92,7 +96,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         return 2
     limits = Limits(max_file_size=args.max_size, max_depth=args.max_depth,
                     max_total_uncompressed=args.max_unpacked or Limits.max_total_uncompressed,
-                    timeout_s=args.timeout or None)
+                    timeout_s=args.timeout or None, max_findings=max(0, args.max_findings))
     scanner = Scanner(rules, limits=limits, show=args.show)
     summary = Summary()
     progress = Progress(enabled=False if args.no_progress else None)
@@ -109,7 +113,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
             if lines:
                 progress.clear()
                 out.write("\n".join(lines) + "\n")
-        if args.html and (result.findings or result.problems or result.status.value != "ok"):
+        if args.html and (result.findings or result.omitted or result.problems or result.status.value != "ok"):
             kept.append(result)
         progress.update(summary, result.path)
 

@@ -19,10 +19,12 @@ import signal
 import stat
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from baomi.levels import Level
 from baomi.marking import HEADER_LINES, WORK_SECRET_LABELS, MarkMatch, find_all
 from baomi.scanner.base import ScanTimeout, Skipped, Unsupported
 from baomi.scanner.fingerprint import FingerprintIndex, FingerprintSession, Span
@@ -205,6 +207,8 @@ class Scanner:
         self.show = show
         self.keywords = KeywordMatcher(self.rules.keywords, keyword_backend)
         self._masked: dict[bytes, str] = {}  # matched keyword bytes → their masked text
+        # Per keyword rule: the level a hit counts at, None for a dictionary under trial.
+        self._hit_level: list[Level | None] = [None if r.simulate else r.level for r in self.keywords.rules]
         self.fingerprints = FingerprintIndex([c.hashes for c in self.rules.fingerprints], self.rules.k,
                                              self.rules.min_match_chars)
 
@@ -427,10 +431,15 @@ class _Job:
         keyword before a mark at the same place), listed up to the listing limit and
         counted beyond it. Returns the line counter's last (offset, line)."""
         result = self.result
+        if hits:
+            self._tally(hits)
+        room = max(self.limits.max_findings - len(result.findings), 0)
+        if not room:  # counting only (the listing is full, or -c)
+            self._count(len(hits), marks)
+            return 0, line0
         ext = before + data + after if before or after else data
         shift = len(before)
         starts = [h[1] for h in hits]
-        room = max(self.limits.max_findings - len(result.findings), 0)
         # How many hits and marks the listing takes: the first `room` in position order.
         # A mark at p comes after every hit starting at or before p.
         marks.sort(key=_first)
@@ -446,7 +455,7 @@ class _Job:
             counter = self._list_mark(data, location, hits, starts, marks[k], strong, cells, ext, shift, counter)
         counter = self._list_hits(data, location, hits, starts, done, n_hits, cells, ext, shift, counter)
         if n_hits < len(hits) or n_marks < len(marks):
-            self._count(hits[n_hits:], len(marks) - n_marks)
+            self._count(len(hits) - n_hits, marks[n_marks:])
         return counter
 
     def _list_hits(self, data: bytes, location: dict[str, Any], hits: list[tuple[int, int, int]], starts: list[int],
@@ -460,7 +469,7 @@ class _Job:
         if first >= stop:
             return counter
         rules, show, result = self.scanner.keywords.rules, self.scanner.show, self.result
-        findings, tally = result.findings, result.tally
+        findings = result.findings
         fast = _FAST_SNIPPETS and not show
         masked = self.scanner._masked
         count = data.count
@@ -515,7 +524,6 @@ class _Job:
                 "dictionary": rule.dictionary}
             findings.append(Finding(Kind.KEYWORD, rule.level, loc, snippet, rule.id, False, rule.weight, rule.simulate,
                                     data[pos:end].decode("utf-8", "replace") if show else None, details))
-            tally["simulated" if rule.simulate else "keyword"] += 1
         return lpos, line
 
     def _list_mark(self, data: bytes, location: dict[str, Any], hits: list[tuple[int, int, int]], starts: list[int],
@@ -537,17 +545,24 @@ class _Job:
         ))
         return lpos, line
 
-    def _count(self, hits: list[tuple[int, int, int]], n_marks: int) -> None:
-        """Count findings beyond the listing limit by kind, exactly, without building them."""
-        n_simulated = 0
-        if self.scanner.keywords.any_simulated:
-            rules = self.scanner.keywords.rules
-            n_simulated = sum(1 for hit in hits if rules[hit[0]].simulate)
-        tally = self.result.tally
-        for kind, n in (("mark", n_marks), ("simulated", n_simulated), ("keyword", len(hits) - n_simulated)):
-            if n:
-                tally[kind] += n
-        self.result.omitted += len(hits) + n_marks
+    def _tally(self, hits: list[tuple[int, int, int]]) -> None:
+        """Count every keyword hit of a part, listed or not, by kind and level (in C: a dense
+        part has thousands)."""
+        result = self.result
+        for level, n in Counter(map(self.scanner._hit_level.__getitem__, map(_first, hits))).items():
+            if level is None:
+                result.tally["simulated"] += n
+            else:
+                result.tally["keyword"] += n
+                result.levels["keyword", level] += n
+
+    def _count(self, n_hits: int, marks: list[tuple[int, int, MarkMatch]]) -> None:
+        """Count the findings beyond the listing limit (keyword hits are tallied already)."""
+        result = self.result
+        for _, _, m in marks:
+            result.tally["mark"] += 1
+            result.levels["mark", m.marking.level] += 1
+        result.omitted += n_hits + len(marks)
 
     def _marks(self, data: bytes, anchors: list[tuple[int, int]], before: bytes,
                after: bytes) -> list[tuple[int, int, MarkMatch]]:

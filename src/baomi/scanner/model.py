@@ -101,6 +101,10 @@ class FileResult:
     tally: Counter[str] = field(default_factory=Counter)
     members: int = 0  # container members read
     elapsed_ms: int = 0
+    # Enforced findings by (kind, level), listed or omitted: a file's level is the highest of
+    # everything in it, not of the first max_findings listed (a 机密 mark after 1,000 内部
+    # keywords still makes the file 机密, and an upload declared below that is refused).
+    levels: Counter[tuple[str, Level]] = field(default_factory=Counter)
 
     @property
     def enforced(self) -> list[Finding]:
@@ -117,16 +121,32 @@ class FileResult:
 
     @property
     def max_level(self) -> Level | None:
-        levels = [f.level for f in self.enforced]
-        return max(levels) if levels else None
+        return self.highest()
+
+    def highest(self, kind: Kind | None = None) -> Level | None:
+        """The highest level among the enforced findings (of one kind), listed or not."""
+        return max((level for (k, level), n in self.levels.items() if n and (kind is None or k == kind.value)),
+                   default=None)
 
     def counts(self) -> dict[str, int]:
         """How many of each kind were found, including those beyond the listing limit."""
         return {key: self.tally.get(key, 0) for key in (*(k.value for k in Kind), "simulated")}
 
+    def level_counts(self) -> dict[str, dict[str, int]]:
+        """Enforced findings by level name and kind, listed or not: {"SECRET": {"keyword": 3}}."""
+        out: dict[str, dict[str, int]] = {}
+        for (kind, level), n in sorted(self.levels.items(), key=lambda item: (-item[0][1], item[0][0])):
+            if n:
+                out.setdefault(level.name, {})[kind] = n
+        return out
+
     def record(self, finding: Finding, listed: bool = True) -> None:
         """Count a finding, and list it unless the listing limit was reached."""
-        self.tally["simulated" if finding.simulated else finding.kind.value] += 1
+        if finding.simulated:
+            self.tally["simulated"] += 1
+        else:
+            self.tally[finding.kind.value] += 1
+            self.levels[finding.kind.value, finding.level] += 1
         if listed:
             self.findings.append(finding)
         else:
@@ -139,7 +159,8 @@ class FileResult:
         findings = [(f.kind.value, f.level.value, f.location, f.snippet, f.rule, f.strong, f.weight, f.simulated,
                      f.text, f.details) for f in self.findings]
         return _result, (self.path, self.status.value, self.error, self.type, self.size, findings, self.problems,
-                         self.omitted, dict(self.tally), self.members, self.elapsed_ms)
+                         self.omitted, dict(self.tally), self.members, self.elapsed_ms,
+                         [(kind, level.value, n) for (kind, level), n in self.levels.items()])
 
     def to_json(self) -> dict[str, Any]:
         level = self.max_level
@@ -152,6 +173,7 @@ class FileResult:
             "size": self.size,
             "level": level.name if level is not None else None,
             "counts": self.counts(),
+            "levels": self.level_counts(),
             "findings": [f.to_json() for f in self.findings],
             "omitted": self.omitted,
             "problems": [p.to_json() for p in self.problems],
@@ -166,12 +188,13 @@ _LEVELS = {level.value: level for level in Level}
 
 def _result(path: str, status: str, error: str | None, type_: str, size: int, findings: list[tuple[Any, ...]],
             problems: list[Problem], omitted: int, tally: dict[str, int], members: int,
-            elapsed_ms: int) -> FileResult:
+            elapsed_ms: int, levels: list[tuple[str, int, int]]) -> FileResult:
     """A FileResult from its __reduce__ form."""
-    kinds, levels = _KINDS, _LEVELS
+    kinds, levels_ = _KINDS, _LEVELS
     return FileResult(
         path=path, status=Status(status), error=error, type=type_, size=size,
-        findings=[Finding(kinds[k], levels[lv], loc, snippet, rule, strong, weight, simulated, text, details)
+        findings=[Finding(kinds[k], levels_[lv], loc, snippet, rule, strong, weight, simulated, text, details)
                   for k, lv, loc, snippet, rule, strong, weight, simulated, text, details in findings],
         problems=problems, omitted=omitted, tally=Counter(tally), members=members, elapsed_ms=elapsed_ms,
+        levels=Counter({(kind, levels_[lv]): n for kind, lv, n in levels}),
     )

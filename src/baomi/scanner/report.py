@@ -48,20 +48,29 @@ def finding_line(f: Finding) -> str:
     return f"  {tag}{kind} {f.level.zh}{extra} — {where(f.location)}: {f.snippet}"
 
 
+def counted(result: FileResult) -> str:
+    """Every finding of a file by kind, in words: 标志 1，关键词 1060."""
+    counts = result.counts()
+    return "，".join(f"{label} {counts[key]}" for key, label in (
+        ("mark", "标志"), ("keyword", "关键词"), ("fingerprint", "指纹"), ("simulated", "[模拟]")) if counts[key])
+
+
 def text_lines(result: FileResult) -> list[str]:
     """Nothing for a clean, readable file; otherwise a header line and one line per finding."""
-    if result.status is Status.OK and not result.findings and not result.problems:
+    if result.status is Status.OK and not result.findings and not result.omitted and not result.problems:
         return []
     head = result.path
     if result.status is not Status.OK:
         head += f": {STATUS_ZH[result.status]}: {result.error}"
-    elif result.findings:
+    elif result.findings or result.omitted:
         level = result.max_level
         head += f": {level.zh if level else '[模拟]'}"
     out = [head]
     out.extend(finding_line(f) for f in result.findings)
-    if result.omitted:
+    if result.omitted and result.findings:
         out.append(f"  … 另有 {result.omitted} 处未列出")
+    elif result.omitted:  # counted only (--count)
+        out.append(f"  {counted(result)}")
     out.extend(f"  {STATUS_ZH[p.status]}: [{p.member}] {p.message}" for p in result.problems)
     return out
 
@@ -86,6 +95,14 @@ def html_report(results: Iterable[FileResult], summary: Summary, *, command: str
                 f"<td class=\"lv{int(f.level)}\">{e(f.level.zh)}</td><td>{'[模拟] ' if f.simulated else ''}"
                 f"{e(KIND_ZH[f.kind])}</td><td>{e(f.rule)}</td><td>{e(where(f.location))}</td>"
                 f"<td><code>{e(f.snippet)}</code></td></tr>"
+            )
+        if r.omitted:
+            level = r.max_level
+            lead = f"另有 {r.omitted} 处未列出：" if r.findings else "仅计数："
+            rows.append(
+                f"<tr><td>{e(r.path)}</td><td class=\"lv{int(level) if level else 0}\">{e(level.zh if level else '')}"
+                f"</td><td colspan=\"4\">{lead}"
+                f"{e(counted(r))}</td></tr>"
             )
         if r.status is not Status.OK:
             problems.append(f"<tr><td>{e(r.path)}</td><td class=\"err\">{e(STATUS_ZH[r.status])}</td>"

@@ -96,12 +96,11 @@ def read_content(data: bytes, name: str) -> Reading:
     collector = _TextCollector()
     scanner.fingerprints = collector
     result = scanner.scan_bytes(data, name=name)
-    marks = [f.level for f in result.enforced if f.kind is Kind.MARK]
     encoded, length = "", 0
     if result.status is Status.OK and collector.parts:
         hashes, length = fingerprint("\n".join(collector.parts))
         encoded = encode_hashes(hashes) if hashes.size else ""
-    return Reading(result.status.value, max(marks) if marks else None, encoded, length if encoded else 0)
+    return Reading(result.status.value, result.highest(Kind.MARK), encoded, length if encoded else 0)
 
 
 # ---------------------------------------------------------------- upload
