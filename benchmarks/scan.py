@@ -166,11 +166,13 @@ def worker(args: argparse.Namespace) -> None:
     """Runs in a fresh process: scan a folder, print one JSON line of figures."""
     import resource
 
-    from baomi.scanner import Scanner, load_rules
+    from baomi.scanner import Limits, Scanner, load_rules
     from baomi.scanner.runner import Filters, run, walk
 
     rules = load_rules(args.rules) if args.rules else None
-    scanner = Scanner(rules)  # default limits, as `baomi scan`: counts are complete, listings capped
+    # Default limits, as `baomi scan`: counts are complete, listings capped at 1,000 per
+    # file; --max-findings 0 is `baomi scan -c`, counts only.
+    scanner = Scanner(rules, limits=Limits(max_findings=args.max_findings))
     files = sorted(Path(args.worker).iterdir())
     total = sum(p.stat().st_size for p in files)
     counts = {"keyword": 0, "mark": 0, "docs": 0, "errors": 0}
@@ -206,10 +208,11 @@ def _peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def measure(folder: Path, jobs: int, rules: Path | None, cache: Path | None = None) -> dict[str, float]:
+def measure(folder: Path, jobs: int, rules: Path | None, cache: Path | None = None,
+            max_findings: int = 1000) -> dict[str, float]:
     """`cache`: the folder of compiled keyword databases (BAOMI_SCAN_CACHE), or None for
     none at all, so that every run compiles the keywords as a first scan does."""
-    cmd = [sys.executable, __file__, "--worker", str(folder), "--jobs", str(jobs)]
+    cmd = [sys.executable, __file__, "--worker", str(folder), "--jobs", str(jobs), "--max-findings", str(max_findings)]
     if rules is not None:
         cmd += ["--rules", str(rules)]
     env = {**os.environ, "BAOMI_SCAN_CACHE": str(cache) if cache is not None else "off"}
@@ -236,19 +239,22 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def ripgrep(folder: Path, keywords: Path, threads: int | None) -> dict[str, float]:
+def ripgrep(folder: Path, keywords: Path, threads: int | None, listing: bool = False) -> dict[str, float]:
+    """--count-matches (per file, as `baomi scan -c`), or with `listing` every match on its
+    own line with file and line number (-n -o), read from a pipe as a report would be."""
     rg = shutil.which("rg")
     if rg is None:
         raise SystemExit("ripgrep (rg) is not installed: apt-get install -y ripgrep")
-    cmd = [rg, "-F", "-f", str(keywords), "--count-matches", "--no-messages", str(folder)]
+    cmd = [rg, "-F", "-f", str(keywords), *(["-n", "-o"] if listing else ["--count-matches"]), "--no-messages",
+           str(folder)]
     if threads:
         cmd[1:1] = ["-j", str(threads)]
     cpu0 = _children_cpu()
     started = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    out = subprocess.run(cmd, capture_output=True).stdout
     elapsed = time.perf_counter() - started
     cpu = _children_cpu() - cpu0
-    count = sum(int(line.rsplit(":", 1)[1]) for line in out.splitlines() if line)
+    count = out.count(b"\n") if listing else sum(int(line.rsplit(b":", 1)[1]) for line in out.splitlines() if line)
     return {"elapsed": elapsed, "keyword": count, "cpu": cpu}
 
 
@@ -315,6 +321,7 @@ def main() -> None:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
     parser.add_argument("--rules", help=argparse.SUPPRESS)
+    parser.add_argument("--max-findings", type=int, default=1000, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args)
@@ -352,11 +359,18 @@ def main() -> None:
             for p in text_dir.iterdir():  # warm the page cache for both tools alike
                 p.read_bytes()
             mb = sum(p.stat().st_size for p in text_dir.iterdir()) / 1e6
+            # Counting against counting, listing against listing: rg --count-matches with
+            # `baomi scan -c`; rg printing every match (-n -o) with the scanner listing up to
+            # 1,000 findings per file, each with its location and masked snippet.
             runs: dict[str, Callable[[], dict[str, float]]] = {
-                "ripgrep -F -f, 1 thread": partial(ripgrep, text_dir, kw_file, 1),
-                f"ripgrep -F -f, {os.cpu_count()} threads": partial(ripgrep, text_dir, kw_file, None),
-                "baomi scan path, -j 1": partial(measure, text_dir, 1, rules, cache),
-                "baomi scan path, -j 2": partial(measure, text_dir, 2, rules, cache),
+                "ripgrep --count-matches, 1 thr": partial(ripgrep, text_dir, kw_file, 1),
+                f"ripgrep --count-matches, {os.cpu_count()} thr": partial(ripgrep, text_dir, kw_file, None),
+                "baomi scan -c, -j 1": partial(measure, text_dir, 1, rules, cache, 0),
+                "baomi scan -c, -j 2": partial(measure, text_dir, 2, rules, cache, 0),
+                "ripgrep -n -o (lists), 1 thr": partial(ripgrep, text_dir, kw_file, 1, True),
+                f"ripgrep -n -o (lists), {os.cpu_count()} thr": partial(ripgrep, text_dir, kw_file, None, True),
+                "baomi scan (lists), -j 1": partial(measure, text_dir, 1, rules, cache),
+                "baomi scan (lists), -j 2": partial(measure, text_dir, 2, rules, cache),
                 "baomi -j 1, compiling": partial(measure, text_dir, 1, rules, None),
             }
             rows = []
@@ -368,14 +382,14 @@ def main() -> None:
             print(f"\nText: {mb:.0f} MB, {len(keywords):,} keywords, about {per_mb:,} keyword occurrences per MB: "
                   f"{ins['keywords_inserted']:,} keyword and {ins['marks_inserted']:,} mark occurrences inserted "
                   "(plus prose mentioning 机密/秘密/绝密/内部)")
-            print(f"| {'run':<28} | {'MB/s':>7} | {'seconds':>7} | {'CPU s':>6} | {'MB/CPU s':>8} | "
+            print(f"| {'run':<30} | {'MB/s':>7} | {'seconds':>7} | {'CPU s':>6} | {'MB/CPU s':>8} | "
                   f"{'scan MB/s':>9} | {'keyword hits':>12} | {'marks':>6} | {'peak MB':>7} |")
-            print(f"|{'-' * 30}|{'-' * 9}|{'-' * 9}|{'-' * 8}|{'-' * 10}|{'-' * 11}|{'-' * 14}|{'-' * 8}|{'-' * 9}|")
+            print(f"|{'-' * 32}|{'-' * 9}|{'-' * 9}|{'-' * 8}|{'-' * 10}|{'-' * 11}|{'-' * 14}|{'-' * 8}|{'-' * 9}|")
             for label, rate, secs, scan_rate, kw, marks, rss, cpu in rows:
                 marks_s = str(marks) if marks >= 0 else "–"
                 rss_s = f"{rss:.0f}" if rss else "–"
                 scan_s = f"{scan_rate:.1f}" if scan_rate else "–"
-                print(f"| {label:<28} | {rate:>7.1f} | {secs:>7.2f} | {cpu:>6.2f} | {mb / cpu:>8.1f} | {scan_s:>9} | "
+                print(f"| {label:<30} | {rate:>7.1f} | {secs:>7.2f} | {cpu:>6.2f} | {mb / cpu:>8.1f} | {scan_s:>9} | "
                       f"{kw:>12,} | {marks_s:>6} | {rss_s:>7} |")
             agree = len({r[4] for r in rows}) == 1
             print(f"keyword counts {'agree' if agree else 'DIFFER'} (inserted {ins['keywords_inserted']:,})")
@@ -383,13 +397,13 @@ def main() -> None:
         n = sum(1 for _ in office_dir.iterdir())
         office_mb = sum(p.stat().st_size for p in office_dir.iterdir()) / 1e6
         print(f"\nOffice: {n} documents (docx/xlsx/pptx/pdf/txt), {office_mb:.1f} MB")
-        print(f"| {'run':<28} | {'docs/s':>7} | {'seconds':>7} | {'scan docs/s':>11} | {'marks':>6} | "
+        print(f"| {'run':<30} | {'docs/s':>7} | {'seconds':>7} | {'scan docs/s':>11} | {'marks':>6} | "
               f"{'keyword hits':>12} | {'errors':>6} | {'peak MB':>7} |")
-        print(f"|{'-' * 30}|{'-' * 9}|{'-' * 9}|{'-' * 13}|{'-' * 8}|{'-' * 14}|{'-' * 8}|{'-' * 9}|")
+        print(f"|{'-' * 32}|{'-' * 9}|{'-' * 9}|{'-' * 13}|{'-' * 8}|{'-' * 14}|{'-' * 8}|{'-' * 9}|")
         office_runs: dict[str, Callable[[], dict[str, float]]] = {
             f"baomi scan path, -j {jobs}": partial(measure, office_dir, jobs, rules, cache) for jobs in (1, 2)}
         for label, fig in best_of(office_runs, args.repeat).items():
-            print(f"| {label:<28} | {fig['docs'] / fig['elapsed']:>7.1f} | "
+            print(f"| {label:<30} | {fig['docs'] / fig['elapsed']:>7.1f} | "
                   f"{fig['elapsed']:>7.2f} | {fig['docs'] / fig['scan_only']:>11.1f} | {int(fig['mark']):>6} | "
                   f"{int(fig['keyword']):>12,} | "
                   f"{int(fig['errors']):>6} | {fig['maxrss_mb']:>7.0f} |")
