@@ -13,11 +13,18 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from django.utils.translation import gettext as _
+if TYPE_CHECKING:
+    from baomi.backup.stream import KeySource
 
-from baomi.backup.stream import KeySource
+
+def _(message: str) -> str:
+    # Django's translation machinery is imported when a backup command runs, not when the
+    # parser is built: every `baomi` command, `baomi scan` too, builds this parser.
+    from django.utils.translation import gettext
+
+    return gettext(message)
 
 KEY_ENV = "BAOMI_BACKUP_KEY"
 
@@ -59,6 +66,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def key_source(args: argparse.Namespace) -> KeySource:
     """The key from --passphrase-env, --key-file or $BAOMI_BACKUP_KEY, in that order."""
+    from baomi.backup.stream import KeySource
+
     if args.passphrase_env:
         value = os.environ.get(args.passphrase_env)
         if not value:
