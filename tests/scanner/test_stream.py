@@ -85,3 +85,23 @@ def test_prefilter_never_loses_what_find_all_finds(scanner, tmp_path, monkeypatc
         monkeypatch.setattr(textmod, "REGION", rng.choice([16, 40, 1000]))
         got = [(f.rule, f.location["line"], f.strong) for f in scanner.scan_path(path).findings if f.kind is Kind.MARK]
         assert got == expected, (round_, text)
+
+
+def test_keywords_in_the_neighbouring_region_are_masked_too(scanner, tmp_path, monkeypatch):
+    """A snippet reaches into the line before and after its region: a keyword there is masked
+    as in one piece of text (it was shown in clear)."""
+    rng = random.Random(8)
+    words = ["东风工程", "J-20"]
+    lines = ["".join(rng.choice(["东风工程", "J-20", "机密★5年", "会议", "的一是在", "安排", " "])
+                     for _ in range(rng.randint(0, 6))) for _ in range(300)]
+    path = tmp_path / "a.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    whole = scanner.scan_text("\n".join(lines))
+    for region in (97, 250, 1000):  # more than half the longest line: no line is cut
+        monkeypatch.setattr(textmod, "REGION", region)
+        result = scanner.scan_path(path)
+        assert [(f.kind, f.rule, f.location["line"]) for f in result.findings] == [
+            (f.kind, f.rule, f.location["line"]) for f in whole.findings]
+        leaked = [f.snippet for f in result.findings if any(word in f.snippet for word in words)]
+        assert leaked == [], region
+    assert len(whole.findings) > 200

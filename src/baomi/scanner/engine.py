@@ -412,12 +412,14 @@ class _Job:
         hits, anchors = matcher.scan(data)
         if hits and matcher.nested:
             hits = _outermost(hits, matcher.rules)
+        after_hits: list[tuple[int, int, int]] = []
         if after:  # a mark that starts here may have its star on the next line, in `after`
-            anchors += [(index, pos + len(data)) for index, pos in matcher.scan(after)[1]]
+            after_hits, after_anchors = matcher.scan(after)
+            anchors += [(index, pos + len(data)) for index, pos in after_anchors]
         marks = self._marks(data, anchors, before, after) if anchors else []
         lines = (0, line0)
         if hits or marks:
-            lines = self._list(data, location, hits, marks, strong, cells, before, after, line0)
+            lines = self._list(data, location, hits, marks, strong, cells, before, after, line0, after_hits)
         if fingerprint and self.fp is not None:
             if text is None:
                 text = data.decode("utf-8", "replace")
@@ -426,7 +428,7 @@ class _Job:
 
     def _list(self, data: bytes, location: dict[str, Any], hits: list[tuple[int, int, int]],
               marks: list[tuple[int, int, MarkMatch]], strong: bool, cells: list[tuple[int, str]] | None,
-              before: bytes, after: bytes, line0: int) -> tuple[int, int]:
+              before: bytes, after: bytes, line0: int, after_hits: list[tuple[int, int, int]]) -> tuple[int, int]:
         """Findings for the hits and marks of `data`, in the order of their positions (a
         keyword before a mark at the same place), listed up to the listing limit and
         counted beyond it. Returns the line counter's last (offset, line)."""
@@ -440,6 +442,15 @@ class _Job:
         ext = before + data + after if before or after else data
         shift = len(before)
         starts = [h[1] for h in hits]
+        # Snippets reach into the context lines (the regions' neighbours), so their keywords
+        # are masked too: `near` is every hit in `ext`, in data offsets, and `k` where the
+        # data's own hits begin in it.
+        near, near_starts, k = hits, starts, 0
+        pre = self._context_hits(before, -len(before)) if before else []
+        post = self._context_hits(after, len(data), after_hits) if after_hits else []
+        if pre or post:
+            near, k = pre + hits + post, len(pre)
+            near_starts = [h[1] for h in near]
         # How many hits and marks the listing takes: the first `room` in position order.
         # A mark at p comes after every hit starting at or before p.
         marks.sort(key=_first)
@@ -448,12 +459,13 @@ class _Job:
             n_marks += 1
         n_hits = min(len(hits), room - n_marks)
         done, counter = 0, (0, line0)
-        for k in range(n_marks):
-            upto = min(bisect.bisect_right(starts, marks[k][0]), n_hits)
-            counter = self._list_hits(data, location, hits, starts, done, upto, cells, ext, shift, counter)
+        for mark in marks[:n_marks]:
+            upto = min(bisect.bisect_right(starts, mark[0]), n_hits)
+            counter = self._list_hits(data, location, near, near_starts, done + k, upto + k, cells, ext, shift,
+                                      counter)
             done = max(done, upto)
-            counter = self._list_mark(data, location, hits, starts, marks[k], strong, cells, ext, shift, counter)
-        counter = self._list_hits(data, location, hits, starts, done, n_hits, cells, ext, shift, counter)
+            counter = self._list_mark(data, location, near, near_starts, mark, strong, cells, ext, shift, counter)
+        counter = self._list_hits(data, location, near, near_starts, done + k, n_hits + k, cells, ext, shift, counter)
         if n_hits < len(hits) or n_marks < len(marks):
             self._count(len(hits) - n_hits, marks[n_marks:])
         return counter
@@ -544,6 +556,16 @@ class _Job:
             text=m.text if self.scanner.show else None, details={"mark_problems": problems} if problems else {},
         ))
         return lpos, line
+
+    def _context_hits(self, context: bytes, offset: int,
+                      hits: list[tuple[int, int, int]] | None = None) -> list[tuple[int, int, int]]:
+        """The keyword hits of a context line, at `offset` from the data's start: for masking only."""
+        matcher = self.scanner.keywords
+        if hits is None:
+            hits = matcher.scan(context)[0]
+        if hits and matcher.nested:
+            hits = _outermost(hits, matcher.rules)
+        return [(index, s + offset, e + offset) for index, s, e in hits]
 
     def _tally(self, hits: list[tuple[int, int, int]]) -> None:
         """Count every keyword hit of a part, listed or not, by kind and level (in C: a dense

@@ -89,6 +89,8 @@ def iter_regions(f: IO[bytes], encoding: str, region: int = REGION) -> Iterator[
             if not block:
                 break
             carry += block
+            if len(block) < region:
+                continue  # a short read is the end of a file: its last line stays with the rest
             cut = carry.rfind(b"\n") + 1
             if not cut and len(carry) >= 2 * region:
                 cut = _utf8_boundary(carry, len(carry) - 1)
