@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -116,6 +117,30 @@ def test_parallel_workers_give_the_same_report(capsys, tree, bundle):
     assert code == 1 and strip(one) == strip(two)
 
 
+def test_parallel_workers_render_the_same_text_and_summary(capsys, tmp_path, bundle):
+    """-j 2 workers render their files' lines and send no findings back (no --html): the
+    report, the trial dictionary's summary and the exit code are -j 1's."""
+    share = tmp_path / "share"
+    share.mkdir()
+    for i in range(6):
+        (share / f"f{i}.txt").write_text(f"机密★5年\n东风工程{i}\n新型号和新型号", encoding="utf-8")
+    trial = tmp_path / "trial.txt"
+    trial.write_text("新型号,秘密\n", encoding="utf-8")
+    args = ["--rules", bundle, "--simulate", str(trial), str(share)]
+    code1, one, err1 = _scan(capsys, *args)
+    code2 = main(["scan", "--no-progress", "-j", "2", *args])
+    two, err2 = capsys.readouterr()
+    assert code1 == code2 == 1
+    def files(out: str) -> list[str]:  # each file's block of lines, in any order
+        return sorted(block.strip("\n/") for block in ("\n" + out).split("\n/") if block.strip())
+
+    assert files(one) == files(two) and len(files(two)) == 6 and "东风工程" not in two
+    assert err1.split("用时")[0] == err2.split("用时")[0]
+    assert [line for line in err2.splitlines() if "模拟" in line or "trial" in line or "guide" in line] == [
+        line for line in err1.splitlines() if "模拟" in line or "trial" in line or "guide" in line]
+    assert "[模拟] 试行词典将标记 6 个文件, 12 处" in err2
+
+
 def test_count_lists_nothing_and_counts_everything(capsys, tree, bundle, tmp_path):
     """-c: like grep -c, a count per file; the level and the exit code are the full scan's."""
     _, full, _ = _scan(capsys, "--json", "--rules", bundle, str(tree))
@@ -189,3 +214,33 @@ def test_scan_bytes_for_uploads(scanner):
     result = scanner.scan_bytes(data, "upload.zip")
     assert result.type == "zip" and [f.location for f in result.findings] == [
         {"member": "稿件.txt", "part": "text", "encoding": "utf-8", "line": 2}]
+
+
+def test_names_that_are_not_utf8_are_read_as_gb18030(capsys, tmp_path):
+    """A share of files named on older Chinese Windows: the report shows 保密.txt (not bytes no
+    report can hold, which made --html fail at the end of a scan), and a 绝密 in such a name is
+    a mark like any other."""
+    share = tmp_path / "share"
+    share.mkdir()
+    (share / "会议").mkdir()
+    with open(os.fsencode(share / "会议") + b"/" + "保密.txt".encode("gbk"), "wb") as f:
+        f.write("机密★5年\n".encode())
+    with open(os.fsencode(share) + b"/" + "绝密★项目.txt".encode("gbk"), "wb") as f:
+        f.write(b"hello")
+    with open(os.fsencode(share) + b"/\xff\xfe.txt", "wb") as f:
+        f.write(b"hello")
+    report = tmp_path / "r.html"
+    code, out, _ = _scan(capsys, "--json", "--html", str(report), str(share))
+    records = {r["path"].removeprefix(str(share)): r for r in map(json.loads, out.splitlines())}
+    assert code == 1 and set(records) == {"/会议/保密.txt", "/绝密★项目.txt", "/\ufffd\ufffd.txt"}
+    assert records["/会议/保密.txt"]["level"] == "SECRET"
+    assert records["/绝密★项目.txt"]["findings"][0]["location"]["part"] == "filename"
+    assert "保密.txt" in report.read_text(encoding="utf-8")
+
+
+def test_a_lone_surrogate_still_makes_a_json_line():
+    from baomi.scanner.model import FileResult
+    from baomi.scanner.report import json_line
+
+    line = json_line(FileResult(path="a.tar", problems=[], error="member \udcb1\udca3 unreadable"))
+    assert json.loads(line)["error"] == "member \udcb1\udca3 unreadable" and line.isascii()

@@ -85,7 +85,7 @@ def _rules(args: argparse.Namespace) -> Rules:
 def cmd_scan(args: argparse.Namespace) -> int:
     from baomi.scanner.engine import Scanner
     from baomi.scanner.model import FileResult
-    from baomi.scanner.report import html_report, json_line, text_lines
+    from baomi.scanner.report import html_report, json_record, text_record
     from baomi.scanner.rules import RulesError
     from baomi.scanner.runner import Filters, Progress, Summary, run, walk
 
@@ -104,22 +104,23 @@ def cmd_scan(args: argparse.Namespace) -> int:
     walk_errors: list[FileResult] = []
     out = sys.stdout
 
+    render = json_record if args.json else text_record
+
     def on_result(result: FileResult) -> None:
         summary.add(result)
-        if args.json:
-            out.write(json_line(result) + "\n")
-        else:
-            lines = text_lines(result)
-            if lines:
+        text = result.rendered if result.rendered is not None else render(result)
+        if text:
+            if not args.json:  # the report and the progress line share the terminal
                 progress.clear()
-                out.write("\n".join(lines) + "\n")
+            out.write(text)
         if args.html and (result.findings or result.omitted or result.problems or result.status.value != "ok"):
             kept.append(result)
         progress.update(summary, result.path)
 
     files = walk(args.paths, Filters(args.include, args.exclude), walk_errors)
     try:
-        run(files, scanner, max(1, args.jobs), on_result)
+        # Workers render their files' lines; the findings themselves cross back only for --html.
+        run(files, scanner, max(1, args.jobs), on_result, render=render, keep_findings=bool(args.html))
     except KeyboardInterrupt:
         progress.clear()
         print("已中断", file=sys.stderr)

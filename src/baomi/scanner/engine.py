@@ -32,7 +32,7 @@ from baomi.scanner.keywords import SPACE_END, STAR_ANCHORS, KeywordMatcher
 from baomi.scanner.limits import Budget, LimitExceeded, Limits
 from baomi.scanner.model import FileResult, Finding, Kind, Problem, Status
 from baomi.scanner.rules import KeywordRule, Rules
-from baomi.scanner.text import detect_encoding
+from baomi.scanner.text import detect_encoding, readable_name
 
 if TYPE_CHECKING:
     import zipfile
@@ -217,7 +217,7 @@ class Scanner:
     def scan_path(self, path: Path | str, display: str | None = None) -> FileResult:
         """Scan one file on disk; never raises for anything the file contains."""
         path = Path(path)
-        result = FileResult(path=display if display is not None else str(path))
+        result = FileResult(path=display if display is not None else readable_name(str(path)))
         started = time.monotonic()
         job = _Job(self, result)
         try:
@@ -226,7 +226,7 @@ class Scanner:
             result.status, result.error = Status.ERROR, f"cannot read: {exc.strerror or exc}"
             return result
         result.size = st.st_size
-        job.filename(path.name)
+        job.filename(readable_name(path.name))  # a GBK name's 机密 is a mark too
         if not stat.S_ISREG(st.st_mode):
             result.status, result.error = Status.SKIPPED, "not a regular file"
             return result
@@ -574,6 +574,8 @@ class _Job:
         for level, n in Counter(map(self.scanner._hit_level.__getitem__, map(_first, hits))).items():
             if level is None:
                 result.tally["simulated"] += n
+                rules = self.scanner.keywords.rules
+                result.trial.update(rules[index].id for index, _, _ in hits if rules[index].simulate)
             else:
                 result.tally["keyword"] += n
                 result.levels["keyword", level] += n

@@ -105,6 +105,10 @@ class FileResult:
     # everything in it, not of the first max_findings listed (a 机密 mark after 1,000 内部
     # keywords still makes the file 机密, and an upload declared below that is refused).
     levels: Counter[tuple[str, Level]] = field(default_factory=Counter)
+    trial: Counter[str] = field(default_factory=Counter)  # trial-dictionary hits by rule id, listed or not
+    # This file's lines of the report, made where it was scanned (runner.run(render=...)):
+    # a -j worker renders in parallel and the main process only writes them out.
+    rendered: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def enforced(self) -> list[Finding]:
@@ -144,6 +148,7 @@ class FileResult:
         """Count a finding, and list it unless the listing limit was reached."""
         if finding.simulated:
             self.tally["simulated"] += 1
+            self.trial[finding.rule] += 1
         else:
             self.tally[finding.kind.value] += 1
             self.levels[finding.kind.value, finding.level] += 1
@@ -160,7 +165,8 @@ class FileResult:
                      f.text, f.details) for f in self.findings]
         return _result, (self.path, self.status.value, self.error, self.type, self.size, findings, self.problems,
                          self.omitted, dict(self.tally), self.members, self.elapsed_ms,
-                         [(kind, level.value, n) for (kind, level), n in self.levels.items()])
+                         [(kind, level.value, n) for (kind, level), n in self.levels.items()], dict(self.trial),
+                         self.rendered)
 
     def to_json(self) -> dict[str, Any]:
         level = self.max_level
@@ -188,7 +194,8 @@ _LEVELS = {level.value: level for level in Level}
 
 def _result(path: str, status: str, error: str | None, type_: str, size: int, findings: list[tuple[Any, ...]],
             problems: list[Problem], omitted: int, tally: dict[str, int], members: int,
-            elapsed_ms: int, levels: list[tuple[str, int, int]]) -> FileResult:
+            elapsed_ms: int, levels: list[tuple[str, int, int]], trial: dict[str, int],
+            rendered: str | None) -> FileResult:
     """A FileResult from its __reduce__ form."""
     kinds, levels_ = _KINDS, _LEVELS
     return FileResult(
@@ -196,5 +203,5 @@ def _result(path: str, status: str, error: str | None, type_: str, size: int, fi
         findings=[Finding(kinds[k], levels_[lv], loc, snippet, rule, strong, weight, simulated, text, details)
                   for k, lv, loc, snippet, rule, strong, weight, simulated, text, details in findings],
         problems=problems, omitted=omitted, tally=Counter(tally), members=members, elapsed_ms=elapsed_ms,
-        levels=Counter({(kind, levels_[lv]): n for kind, lv, n in levels}),
+        levels=Counter({(kind, levels_[lv]): n for kind, lv, n in levels}), trial=Counter(trial), rendered=rendered,
     )

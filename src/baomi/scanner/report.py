@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import html
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from baomi.scanner.model import FileResult, Finding, Kind, Status
@@ -15,8 +15,38 @@ KIND_ZH = {Kind.MARK: "标志", Kind.KEYWORD: "关键词", Kind.FINGERPRINT: "�
 STATUS_ZH = {Status.OK: "正常", Status.ERROR: "错误", Status.UNSUPPORTED: "不支持", Status.SKIPPED: "跳过"}
 
 
+def _fast_dumps() -> Callable[[Any], bytes] | None:
+    """orjson's dumps, a quarter of the time of json.dumps (a dense file's line holds 1,000
+    findings); a declared dependency, but the scanner still runs where it is missing."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover
+        return None
+    return orjson.dumps
+
+
+_DUMPS = _fast_dumps()
+
+
 def json_line(result: FileResult) -> str:
-    return json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":"))
+    record = result.to_json()
+    if _DUMPS is not None:
+        try:
+            return _DUMPS(record).decode()
+        except TypeError:  # a lone surrogate (an undecodable archive member name): escaped below
+            pass
+    return json.dumps(record, ensure_ascii=_DUMPS is not None, separators=(",", ":"))
+
+
+def json_record(result: FileResult) -> str:
+    """The file's line of `baomi scan --json`, newline included."""
+    return json_line(result) + "\n"
+
+
+def text_record(result: FileResult) -> str:
+    """The file's lines of the plain report, newline included; empty for a clean file."""
+    lines = text_lines(result)
+    return "\n".join(lines) + "\n" if lines else ""
 
 
 def where(location: dict[str, Any]) -> str:

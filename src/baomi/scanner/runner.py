@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING
 
 from baomi.scanner.engine import Scanner
 from baomi.scanner.model import FileResult, Status
+from baomi.scanner.text import readable_name
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -45,20 +46,21 @@ def walk(paths: Iterable[str], filters: Filters, errors: list[FileResult]) -> It
     for top in paths:
         root = Path(top)
         if root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root, onerror=lambda e: errors.append(
-                    FileResult(path=str(e.filename), status=Status.ERROR, error=f"cannot list: {e.strerror}"))):
+            for dirpath, dirnames, filenames in os.walk(root, onerror=lambda e: errors.append(FileResult(
+                    path=readable_name(str(e.filename)), status=Status.ERROR, error=f"cannot list: {e.strerror}"))):
                 base = Path(dirpath)
                 rel_dir = base.relative_to(root).as_posix()
                 dirnames[:] = sorted(d for d in dirnames if not filters.prune(_join(rel_dir, d), d))
                 for name in sorted(filenames):
                     rel = _join(rel_dir, name)
                     if filters.wanted(rel, name):
-                        yield base / name, str(base / name)
+                        yield base / name, readable_name(str(base / name))
         elif root.exists() or root.is_symlink():
             if filters.wanted(root.name, root.name):
-                yield root, str(root)
+                yield root, readable_name(str(root))
         else:
-            errors.append(FileResult(path=str(root), status=Status.ERROR, error="no such file or directory"))
+            errors.append(FileResult(path=readable_name(str(root)), status=Status.ERROR,
+                                     error="no such file or directory"))
 
 
 def _join(rel_dir: str, name: str) -> str:
@@ -68,31 +70,50 @@ def _join(rel_dir: str, name: str) -> str:
 # --- workers -------------------------------------------------------------------------------
 
 _worker: Scanner | None = None
+_render: Callable[[FileResult], str] | None = None
+_keep_findings = True
 
 
-def _init_worker(scanner: Scanner) -> None:
-    global _worker
-    _worker = scanner
+def _init_worker(scanner: Scanner, render: Callable[[FileResult], str] | None, keep_findings: bool) -> None:
+    global _worker, _render, _keep_findings
+    _worker, _render, _keep_findings = scanner, render, keep_findings
 
 
 def _scan_in_worker(path: str, display: str) -> FileResult:
     assert _worker is not None
-    return _worker.scan_path(path, display)
+    result = _worker.scan_path(path, display)
+    if _render is not None:
+        result.rendered = _render(result)
+        if not _keep_findings:
+            # Rendered already, and the counts, levels and trial hits say the rest: a dense
+            # file's 1,000 findings would cost the main process more to read than the text.
+            result.findings = []
+    return result
 
 
 def run(paths: Iterable[tuple[Path, str]], scanner: Scanner, jobs: int,
-        on_result: Callable[[FileResult], None]) -> None:
-    """Scan every path, calling on_result in the calling process as each file finishes."""
+        on_result: Callable[[FileResult], None], *, render: Callable[[FileResult], str] | None = None,
+        keep_findings: bool = True) -> None:
+    """Scan every path, calling on_result in the calling process as each file finishes.
+
+    With `render`, each result's `rendered` is render(result), made in the worker that
+    scanned it (in this process with jobs=1, as on_result would); with keep_findings=False
+    as well, a worker's result arrives without its listed findings (counts, levels and
+    rendered text only)."""
     if jobs <= 1:
         for path, display in paths:
-            on_result(scanner.scan_path(path, display))
+            result = scanner.scan_path(path, display)
+            if render is not None:
+                result.rendered = render(result)
+            on_result(result)
         return
     from concurrent.futures import ProcessPoolExecutor  # only here: -j 1 saves the 10 ms of importing it
 
     # The compiled scanner goes to the workers as it is (inherited on fork, pickled with
     # its serialised hyperscan database on spawn), so no worker compiles the rules again.
     # Results come back pickled in their compact form (FileResult.__reduce__).
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(scanner,)) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                             initargs=(scanner, render, keep_findings)) as pool:
         pending: dict[Future[FileResult], str] = {}
         for path, display in paths:
             if len(pending) >= 2 * jobs:
@@ -149,9 +170,7 @@ class Summary:
                 self.findings[kind] += n
         if r.tally.get("simulated"):
             self.simulated_files += 1
-            for f in r.findings:
-                if f.simulated:
-                    self.simulated[f.rule] += 1
+            self.simulated.update(r.trial)
 
     @property
     def errors(self) -> int:

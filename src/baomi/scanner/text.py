@@ -8,6 +8,7 @@ keywords (which never span one here) are matched on whole lines.
 from __future__ import annotations
 
 import codecs
+import os
 from collections.abc import Iterator
 from typing import IO
 
@@ -123,3 +124,27 @@ def _utf8_boundary(data: bytes, pos: int) -> int:
     while pos > 0 and 0x80 <= data[pos] < 0xC0:
         pos -= 1
     return pos
+
+
+def readable_name(path: str) -> str:
+    """A path as a person reads it. On Linux a file name that is not UTF-8 arrives with its
+    bytes escaped as lone surrogates, which no report can hold; each such component is
+    decoded as GB18030 (names from older Chinese Windows systems, shares and archives),
+    else with replacement characters."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        pass
+    parts = []
+    for part in path.split("/"):
+        try:
+            part.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = os.fsencode(part)
+            try:
+                part = raw.decode("gb18030")
+            except UnicodeDecodeError:
+                part = raw.decode("utf-8", "replace")
+        parts.append(part)
+    return "/".join(parts)
