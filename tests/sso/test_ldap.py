@@ -51,6 +51,29 @@ def test_directory_password_signs_the_mapped_account_in(client, ldap_on, officer
     assert [e.actor_id for e in events("auth.login")] == [officer.pk]
 
 
+def test_a_temporary_password_is_retired_at_the_first_directory_login(client, ldap_on, officer, sysadmin):
+    """A new account's temporary password (the administrator knows it) stops working, and no
+    password change is asked; an administrator keeps the forced change (the local password is
+    the way in when the directory is down)."""
+    User.objects.filter(pk__in=[officer.pk, sysadmin.pk]).update(must_change_password=True)
+    assert sign_in(client, "zhoujing", DIRECTORY_PASSWORD).status_code == 302
+    assert client.get("/").status_code == 200  # not sent to the password change page
+    officer.refresh_from_db()
+    assert not officer.must_change_password and not officer.has_usable_password()
+    (event,) = events("password.retire")
+    assert event.actor_id == officer.pk and json.loads(event.details) == {"via": "ldap"}
+    client.logout()
+    assert sign_in(client, "zhoujing", PASSWORD).status_code == 200  # the local password no longer works
+    assert sign_in(client, "zhoujing", DIRECTORY_PASSWORD).status_code == 302
+    assert len(events("password.retire")) == 1
+
+    client.logout()
+    assert sign_in(client, "qianyong", slapd.USERS["qianyong"][0]).status_code == 302
+    sysadmin.refresh_from_db()
+    assert sysadmin.must_change_password and sysadmin.has_usable_password()
+    assert client.get("/", follow=False)["Location"].endswith("/accounts/password/")
+
+
 def test_local_password_still_works(client, ldap_on, officer):
     assert sign_in(client, "zhoujing", PASSWORD).status_code == 302
     assert not events("auth.sso")  # the local backend answered first

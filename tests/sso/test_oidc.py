@@ -72,6 +72,16 @@ def test_code_flow_signs_the_mapped_account_in(client, oidc_on, officer):
     assert [e.actor_id for e in events("auth.login")] == [officer.pk]
 
 
+def test_a_temporary_password_is_retired_not_changed(client, oidc_on, officer):
+    User.objects.filter(pk=officer.pk).update(must_change_password=True)
+    assert client.get(authorize(client, oidc_on)).status_code == 302
+    assert client.get("/").status_code == 200  # no password change asked, the session still good
+    officer.refresh_from_db()
+    assert not officer.must_change_password and not officer.has_usable_password()
+    (event,) = events("password.retire")
+    assert json.loads(event.details) == {"via": "oidc"}
+
+
 def test_administrator_still_needs_baomi_second_factor(client, oidc_on, sysadmin):
     oidc_on.user = "qianyong"
     response = client.get(authorize(client, oidc_on))

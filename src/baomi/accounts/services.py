@@ -271,6 +271,28 @@ def _store_password(person: User, raw: str, *, must_change: bool) -> None:
     PasswordHistory.objects.filter(pk__in=list(stale)).delete()
 
 
+def temporary_password_retire(*, person: User, via: str) -> bool:
+    """At a person's single sign-on login: a temporary password the system administrator issued
+    (须修改密码) and never changed is retired, not forced to change. The person signs in through
+    the directory, and a password the administrator knows must not stay a way into the account
+    (三员分立). Administrators keep theirs: their local password is the way in when the directory
+    is down, so they change it as after a password login. Returns whether one was retired."""
+    if person.admin_role or not person.must_change_password:
+        return False
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=person.pk)
+        if not locked.must_change_password:
+            return False
+        locked.set_unusable_password()
+        locked.must_change_password = False
+        locked.save(update_fields=["password", "must_change_password"])
+        record(actor=locked, action="password.retire", obj=locked,
+               summary=f"{locked.username} 经统一身份认证登录，系统管理员设置的临时密码已作废",
+               details={"via": via})
+    person.password, person.must_change_password = locked.password, False
+    return True
+
+
 def password_change(*, actor: User, old: str, new: str) -> None:
     with atomic_action(actor, "password.change", obj=actor):
         person = User.objects.select_for_update().get(pk=actor.pk)
