@@ -67,3 +67,36 @@ def test_enrol_a_key_then_pass_the_gate_with_it(page, live_server):  # noqa: F81
     assert verify.outcome == "ok" and json.loads(verify.details)["method"] == "security_key"
     actions = list(AuditEvent.objects.filter(actor=person).order_by("seq").values_list("action", flat=True))
     assert actions == ["auth.login", "securitykey.register", "auth.logout", "auth.login", "mfa.verify"]
+
+
+def test_sign_an_approval_with_the_key(page, live_server):  # noqa: F811
+    """The decision form's 使用安全密钥签批: webauthn.js asks for a challenge over what the form
+    says, the key signs it, and the form goes in with the signature."""
+    from baomi.approvals import registry, services
+    from baomi.approvals.models import ApprovalRequest
+
+    base = live_server.url
+    registry.register(registry.RequestType(code="test.browser_sign", label="测试签批", on_approved=lambda r, a: None))
+    office = make_unit("办公室", "office")
+    approver = make_person("liumin", unit=office, clearance="IMPORTANT", roles=[("approver", office)], full_name="刘敏")
+    requester = make_person("wangfang", unit=office, clearance="CORE", full_name="王芳")
+    request = services.request_submit(actor=requester, request_type="test.browser_sign", subject=office,
+                                      title="借阅 2026-009", reason="工作需要")
+    virtual_authenticator(page)
+    sign_in(page, base, "liumin")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/accounts/profile/")
+    page.fill("#securitykey-name", "办公室密钥")
+    page.get_by_role("button", name="添加安全密钥").click()
+    page.wait_for_function("() => document.querySelector('[role=status]') !== null")
+
+    page.goto(f"{base}/approvals/{request.pk}/")
+    page.get_by_label("同意", exact=True).check()
+    page.fill("textarea[name=comment]", "同意借阅")
+    page.get_by_role("button", name="使用安全密钥签批").click()
+    page.wait_for_function("() => document.body.innerText.includes('已签批')")
+    page.screenshot(path="/tmp/baomi-approval-signed-with-key.png", full_page=True)
+    assert ApprovalRequest.objects.get(pk=request.pk).status == "approved"
+    event = AuditEvent.objects.get(action="approval.approve", actor=approver)
+    assert json.loads(event.details)["signature"] == "security_key"
+    assert json.loads(event.details)["comment"] == "同意借阅"

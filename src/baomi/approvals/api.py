@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -14,6 +16,7 @@ from baomi.accounts.selectors import unit_for
 from baomi.approvals import selectors, services
 from baomi.approvals.models import ApprovalRequest, Delegation, ExternalProvision, RoutingRule
 from baomi.errors import NotFound
+from baomi.securitykeys.policy import expected_origins, rp_id
 
 router = Router(tags=["approvals"])
 
@@ -57,9 +60,22 @@ class RequestOut(Schema):
 class DecisionIn(Schema):
     approve: bool
     comment: str = ""
-    # The electronic signature: the decider's password, or a current code from their TOTP device.
+    # The electronic signature: the decider's password, a current code from their TOTP device,
+    # or a security key's assertion over the key-challenge this decision got (with its token).
     password: str = ""
     otp: str = ""
+    key_credential: dict[str, Any] | None = None
+    key_token: str = ""
+
+
+class KeyChallengeIn(Schema):
+    approve: bool
+    comment: str = ""
+
+
+class KeyChallengeOut(Schema):
+    options: dict[str, Any]  # for navigator.credentials.get({publicKey: …}), base64url-encoded
+    token: str  # send back as key_token with the decision, within 5 minutes
 
 
 class InboxItemOut(Schema):
@@ -162,8 +178,20 @@ def get_request(request: HttpRequest, request_id: int) -> ApprovalRequest:
 def decide(request: HttpRequest, request_id: int, body: DecisionIn) -> ApprovalRequest:
     actor = _actor(request)
     approval = selectors.request_for(actor, request_id)
+    key = services.KeySignature(body.key_credential, body.key_token, expected_origins(request)) \
+        if body.key_credential else None
     return services.request_decide(actor=actor, request=approval, approve=body.approve, comment=body.comment,
-                                   password=body.password, otp=body.otp)
+                                   password=body.password, otp=body.otp, key=key)
+
+
+@router.post("/requests/{request_id}/key-challenge", response=KeyChallengeOut,
+             summary="安全密钥签批：取得对本次意见签名的挑战（随后在 decide 中提交 key_credential 与 key_token）")
+def key_challenge(request: HttpRequest, request_id: int, body: KeyChallengeIn) -> dict[str, Any]:
+    actor = _actor(request)
+    approval = selectors.request_for(actor, request_id)
+    options, token = services.key_signing_begin(actor=actor, request=approval, approve=body.approve,
+                                                comment=body.comment, rp_id=rp_id(request))
+    return {"options": json.loads(options), "token": token}
 
 
 @router.get("/delegations", response=list[DelegationOut], summary="我给出和收到的审批委托")

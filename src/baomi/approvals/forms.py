@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -18,10 +20,19 @@ class DecideForm(forms.Form):
     otp = forms.CharField(label=_("或动态口令（已绑定动态口令者）"), required=False, max_length=10,
                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}))
 
+    # Filled by the 使用安全密钥签批 button (webauthn.js): the key's assertion over this decision.
+    key_credential = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20_000)
+    key_token = forms.CharField(required=False, widget=forms.HiddenInput, max_length=2_000)
+
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if not data.get("password") and not data.get("otp"):
-            raise forms.ValidationError(_("请输入签批密码或动态口令"))
+        if data.get("key_credential"):
+            try:
+                data["key_credential"] = json.loads(str(data["key_credential"]))
+            except ValueError:
+                raise forms.ValidationError(_("安全密钥签批无效，请重新签批")) from None
+        elif not data.get("password") and not data.get("otp"):
+            raise forms.ValidationError(_("请输入签批密码或动态口令，或使用安全密钥签批"))
         return data
 
 

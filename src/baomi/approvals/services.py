@@ -12,6 +12,8 @@ approval, so the decision, its effect and their audit events commit together.
 from __future__ import annotations
 
 import datetime
+import hashlib
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
@@ -80,19 +82,71 @@ def _step_unit(scope: str, scope_unit: Unit | None, requester: User, unit: Unit 
     return base
 
 
-def _verify_signature(actor: User, *, password: str, otp: str) -> None:
-    """The electronic signature: a current TOTP code from the decider's confirmed device, or
-    their password (unless BAOMI_SIGN_WITH_OTP requires the code of those who have a device).
-    A wrong signature is refused and audited; it counts towards no login lockout."""
+@dataclass(frozen=True)
+class KeySignature:
+    """A security-key signature of a decision: the assertion from navigator.credentials.get()
+    over key_signing_begin's challenge, the token it came with, and the origins expected."""
+
+    credential: dict[str, Any] | str
+    token: str
+    origins: list[str]
+
+
+def _statement(request: ApprovalRequest, step: ApprovalStep, approve: bool, comment: str) -> str:
+    """What a security key signs: this step of this request, the decision and its comment."""
+    digest = hashlib.sha256(comment.strip().encode()).hexdigest()
+    return f"baomi.approval:{request.pk}:{step.pk}:{'approve' if approve else 'reject'}:{digest}"
+
+
+def key_level_required(level: int | None) -> bool:
+    """Hardware keys are the practice for 机密 and above: with BAOMI_REQUIRE_SECURITY_KEY_LEVEL set,
+    a request at that level or higher is signed with a security key, never a password or code."""
+    from baomi.securitykeys.policy import required_level
+
+    required = required_level()
+    return required is not None and level is not None and level >= required
+
+
+def _verify_signature(actor: User, *, password: str, otp: str, key: KeySignature | None, statement: str,
+                      level: int | None) -> dict[str, Any]:
+    """The electronic signature, as the audit details describe it: a security key's signature
+    over the decision, a current TOTP code from the decider's confirmed device, or their
+    password (unless BAOMI_SIGN_WITH_OTP requires the code of those who have a device, or the
+    request's level requires a key). A wrong signature is refused and audited; it counts
+    towards no login lockout."""
+    if key is not None:
+        from baomi.securitykeys.services import key_sign_verify
+
+        signed_by = key_sign_verify(actor=actor, credential=key.credential, token=key.token, statement=statement,
+                                    origins=key.origins)
+        return {"signature": "security_key", "key": signed_by.pk}
+    if key_level_required(level):
+        raise Refused(_("%(level)s级事项须使用安全密钥签批") % {"level": Level(cast(int, level)).zh})
     devices = list(TOTPDevice.objects.filter(user=actor, confirmed=True))
     if otp.strip():
         if not any(device.verify_token(otp.strip()) for device in devices):
             raise Refused(_("动态口令不正确"))
-        return
+        return {"signature": "otp"}
     if devices and settings.BAOMI_SIGN_WITH_OTP:
         raise Refused(_("请使用动态口令签批"))
     if not password or not actor.check_password(password):
         raise Refused(_("签批密码不正确"))
+    return {"signature": "password"}
+
+
+def key_signing_begin(*, actor: User, request: ApprovalRequest, approve: bool, comment: str,
+                      rp_id: str) -> tuple[str, str]:
+    """Options for signing this decision with a security key, and the token to send back with
+    it (request_decide's `key`). Only the person who may decide the current step gets them."""
+    step = request.steps.filter(status=StepStatus.PENDING).order_by("order").first()
+    if request.status != Status.PENDING or step is None:
+        raise Conflict(_("该申请已办结"))
+    reason = policy.reason_may_not_decide(actor, step)
+    if reason:
+        raise Refused(reason)
+    from baomi.securitykeys.services import key_sign_begin
+
+    return key_sign_begin(actor=actor, rp_id=rp_id, statement=_statement(request, step, approve, comment))
 
 
 def request_submit(
@@ -145,10 +199,12 @@ def request_submit(
 
 
 def request_decide(
-    *, actor: User, request: ApprovalRequest, approve: bool, comment: str = "", password: str = "", otp: str = ""
+    *, actor: User, request: ApprovalRequest, approve: bool, comment: str = "", password: str = "", otp: str = "",
+    key: KeySignature | None = None,
 ) -> ApprovalRequest:
-    """Approve or reject the current step. The password or a TOTP code re-authenticates the
-    decider; a delegate's decision records the delegator as `on_behalf_of`."""
+    """Approve or reject the current step. A security key's signature over the decision, a
+    TOTP code or the password re-authenticates the decider; a delegate's decision records the
+    delegator as `on_behalf_of`."""
     action = "approval.approve" if approve else "approval.reject"
     with atomic_action(actor, action, obj=request):
         request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
@@ -160,7 +216,8 @@ def request_decide(
         reason = policy.reason_may_not_decide(actor, step)
         if reason:
             raise Refused(reason)
-        _verify_signature(actor, password=password, otp=otp)
+        signature = _verify_signature(actor, password=password, otp=otp, key=key, level=request.level,
+                                      statement=_statement(request, step, approve, comment))
         if not approve and not comment.strip():
             raise Invalid(_("驳回时须填写意见"))
         delegator = policy.approval_step_delegator(actor, step)
@@ -185,8 +242,7 @@ def request_decide(
         record(actor=actor, action=action, obj=request, object_level=request.level,
                summary=f"{'同意' if approve else '驳回'}{kind.label}申请 #{request.pk}（第 {step.order} 步）{behalf}",
                details={"comment": comment.strip()[:200], "final": request.status != Status.PENDING,
-                        "on_behalf_of": delegator.pk if delegator else None,
-                        "signature": "otp" if otp.strip() else "password"})
+                        "on_behalf_of": delegator.pk if delegator else None, **signature})
         if request.status == Status.APPROVED:
             kind.on_approved(request, actor)
         elif request.status == Status.REJECTED and kind.on_rejected:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:request_id>/", views.detail, name="detail"),
     path("<int:request_id>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:request_id>/sign/", views.sign_begin, name="sign_begin"),
     path("delegations/", views.delegations, name="delegations"),
     path("delegations/<int:delegation_id>/revoke/", views.delegation_revoke, name="delegation_revoke"),
     path("external/", views.provisions, name="provisions"),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +19,8 @@ from baomi.approvals.forms import DecideForm, DelegationForm, ProvisionForm, Rul
 from baomi.approvals.models import RoutingRule, Scope
 from baomi.errors import BaomiError, Refused
 from baomi.levels import Level
+from baomi.securitykeys.policy import expected_origins, rp_id
+from baomi.securitykeys.selectors import keys_of
 
 
 def _user(request: HttpRequest) -> User:
@@ -47,9 +51,11 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
     form = DecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
+        key = services.KeySignature(d["key_credential"], d["key_token"], expected_origins(request)) \
+            if d.get("key_credential") else None
         try:
             services.request_decide(actor=user, request=approval, approve=d["decision"] == "approve",
-                                    comment=d["comment"], password=d["password"], otp=d["otp"])
+                                    comment=d["comment"], password=d["password"], otp=d["otp"], key=key)
         except BaomiError as exc:
             form.add_error(None, exc.message)
         else:
@@ -61,7 +67,29 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
     return render(request, "approvals/detail.html", {
         "approval": approval, "form": form if can_decide else None, "labels": _labels(), "on_behalf": on_behalf,
         "can_withdraw": approval.requester_id == user.pk and approval.status == "pending",
+        "has_key": can_decide and bool(keys_of(user)),
+        "key_required": can_decide and services.key_level_required(approval.level),
+        "key_level": Level(approval.level).zh if approval.level else "",
     })
+
+
+@login_required
+@require_POST
+def sign_begin(request: HttpRequest, request_id: int) -> HttpResponse:
+    """The security-key challenge for the decision the form now holds (JSON in, JSON out)."""
+    user = _user(request)
+    approval = selectors.request_for(user, request_id)
+    try:
+        body = json.loads(request.body or b"{}")
+        approve, comment = body["decision"] == "approve", str(body.get("comment", ""))
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": _("请选择意见")}, status=400)
+    try:
+        options, token = services.key_signing_begin(actor=user, request=approval, approve=approve, comment=comment,
+                                                    rp_id=rp_id(request))
+    except BaomiError as exc:
+        return JsonResponse({"error": exc.message}, status=exc.status)
+    return JsonResponse({"options": json.loads(options), "token": token})
 
 
 @login_required

@@ -7,10 +7,12 @@ browser's answer against it. Every success and every refusal is audited.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from typing import Any
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +24,7 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers import bytes_to_base64url
+from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidJSONStructure, InvalidRegistrationResponse
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
@@ -154,41 +156,99 @@ def _credential_id(credential: dict[str, Any] | str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def key_authenticate(
-    *, actor: User, credential: dict[str, Any] | str, challenge: bytes, rp_id: str, origins: list[str]
-) -> SecurityKey:
-    """Verify an assertion by one of the person's keys; the caller then calls `otp_login`.
+def _check_assertion(actor: User, credential: dict[str, Any] | str, challenge: bytes, rp_id: str,
+                     origins: list[str]) -> tuple[SecurityKey, bool]:
+    """(the key, user verified) for a valid assertion by one of the person's keys over
+    `challenge`; Refused otherwise. Runs in the caller's transaction, which the refusal's audit
+    event joins.
 
     The signature counter is checked here, after the signature: a counter that did not grow
     under a valid signature over a fresh challenge means a second copy of the key exists."""
     method = {"method": "security_key"}
+    try:
+        cred_id = _credential_id(credential)
+    except ValueError:
+        cred_id = ""
+    key = SecurityKey.objects.select_for_update().filter(user=actor, confirmed=True, credential_id=cred_id).first()
+    if key is None:
+        raise Refused(_("安全密钥验证失败：不是您已注册的安全密钥"), details=method)
+    try:
+        # Counter 0 here: the library's own counter check would run before the signature.
+        result = verify_authentication_response(
+            credential=credential, expected_challenge=challenge, expected_rp_id=rp_id, expected_origin=origins,
+            credential_public_key=bytes(key.public_key), credential_current_sign_count=0,
+        )
+    except (InvalidAuthenticationResponse, InvalidJSONStructure) as exc:
+        raise Refused(_("安全密钥验证失败"), details={**method, "key": key.pk, "reason": str(exc)[:200]}) from None
+    stored, new = key.sign_count, result.new_sign_count
+    if (new or stored) and new <= stored:
+        raise Refused(
+            _("安全密钥的签名计数没有增加，疑似被复制，已拒绝；请联系保密办"),
+            details={**method, "key": key.pk, "clone_suspected": True, "sign_count": new, "stored": stored},
+        )
+    key.sign_count = new
+    key.last_used_at = timezone.now()
+    key.save(update_fields=["sign_count", "last_used_at"])
+    return key, bool(result.user_verified)
+
+
+def key_authenticate(
+    *, actor: User, credential: dict[str, Any] | str, challenge: bytes, rp_id: str, origins: list[str]
+) -> SecurityKey:
+    """Verify an assertion by one of the person's keys; the caller then calls `otp_login`."""
     with atomic_action(actor, "mfa.verify", obj=actor):
-        try:
-            cred_id = _credential_id(credential)
-        except ValueError:
-            cred_id = ""
-        key = SecurityKey.objects.select_for_update().filter(user=actor, confirmed=True, credential_id=cred_id).first()
-        if key is None:
-            raise Refused(_("安全密钥验证失败：不是您已注册的安全密钥"), details=method)
-        try:
-            # Counter 0 here: the library's own counter check would run before the signature.
-            result = verify_authentication_response(
-                credential=credential, expected_challenge=challenge, expected_rp_id=rp_id, expected_origin=origins,
-                credential_public_key=bytes(key.public_key), credential_current_sign_count=0,
-            )
-        except (InvalidAuthenticationResponse, InvalidJSONStructure) as exc:
-            raise Refused(_("安全密钥验证失败"), details={**method, "key": key.pk, "reason": str(exc)[:200]}) from None
-        stored, new = key.sign_count, result.new_sign_count
-        if (new or stored) and new <= stored:
-            raise Refused(
-                _("安全密钥的签名计数没有增加，疑似被复制，已拒绝；请联系保密办"),
-                details={**method, "key": key.pk, "clone_suspected": True, "sign_count": new, "stored": stored},
-            )
-        key.sign_count = new
-        key.last_used_at = timezone.now()
-        key.save(update_fields=["sign_count", "last_used_at"])
+        key, verified = _check_assertion(actor, credential, challenge, rp_id, origins)
         record(actor=actor, action="mfa.verify", obj=actor, summary=f"{actor.username} 安全密钥验证通过",
-               details={**method, "key": key.pk, "user_verified": result.user_verified})
+               details={"method": "security_key", "key": key.pk, "user_verified": verified})
+    return key
+
+
+# ---------------------------------------------------------------- signing a statement
+
+SIGN_SECONDS = 300  # from the challenge to the signed decision
+_SIGN_SALT = "baomi.securitykeys.sign"
+
+
+def _statement_challenge(nonce: bytes, statement: str) -> bytes:
+    # The key signs the statement itself (through the challenge), not only a random number:
+    # the signature proves what was decided, not merely who was there.
+    return hashlib.sha256(nonce + statement.encode()).digest()
+
+
+def key_sign_begin(*, actor: User, rp_id: str, statement: str) -> tuple[str, str]:
+    """Options for navigator.credentials.get() whose challenge commits to `statement`, and a
+    token (signed by the server, valid SIGN_SECONDS) that carries the nonce back to
+    key_sign_verify: no state is kept between the two, so the API can sign as the web pages do."""
+    allowed = _descriptors(actor)
+    if not allowed:
+        raise Invalid(_("您尚未注册安全密钥"))
+    nonce = secrets.token_bytes(32)
+    options = generate_authentication_options(
+        rp_id=rp_id, allow_credentials=allowed, challenge=_statement_challenge(nonce, statement),
+        user_verification=UserVerificationRequirement.PREFERRED,
+    )
+    token = signing.dumps({"user": actor.pk, "nonce": bytes_to_base64url(nonce), "rp": rp_id,
+                           "statement": hashlib.sha256(statement.encode()).hexdigest()}, salt=_SIGN_SALT)
+    return options_to_json(options), token
+
+
+def key_sign_verify(*, actor: User, credential: dict[str, Any] | str, token: str, statement: str,
+                    origins: list[str]) -> SecurityKey:
+    """The key that signed `statement` (through key_sign_begin's challenge), in the caller's
+    transaction; Refused when the token is stale, someone else's or for another statement,
+    or the assertion does not verify."""
+    try:
+        data = signing.loads(token, salt=_SIGN_SALT, max_age=SIGN_SECONDS)
+    except signing.SignatureExpired:
+        raise Refused(_("安全密钥签批已超过 %(n)d 分钟，请重新签批") % {"n": SIGN_SECONDS // 60},
+                      details={"method": "security_key"}) from None
+    except signing.BadSignature:
+        raise Refused(_("安全密钥签批无效，请重新签批"), details={"method": "security_key"}) from None
+    if data.get("user") != actor.pk or data.get("statement") != hashlib.sha256(statement.encode()).hexdigest():
+        raise Refused(_("安全密钥签批与本次签批的内容不符，请重新签批"), details={"method": "security_key"})
+    nonce = base64url_to_bytes(str(data["nonce"]))
+    key, _verified = _check_assertion(actor, credential, _statement_challenge(nonce, statement), str(data["rp"]),
+                                      origins)
     return key
 
 

@@ -1,6 +1,7 @@
 // Security keys (WebAuthn) for Baomi: calls navigator.credentials.create/get with the options
 // the server made, converting between base64url (JSON) and ArrayBuffer (the browser API).
-// Buttons: <button data-webauthn="register|authenticate" data-begin=URL data-finish=URL>.
+// Buttons: <button data-webauthn="register|authenticate" data-begin=URL data-finish=URL>, and
+// <button data-webauthn="sign" data-begin=URL> inside an approval's decision form.
 (function () {
   "use strict";
 
@@ -71,22 +72,43 @@
     options.challenge = toBuffer(options.challenge);
     options.allowCredentials = descriptors(options.allowCredentials);
     var credential = await navigator.credentials.get({publicKey: options});
+    return post(button.dataset.finish, {credential: assertion(credential)});
+  }
+
+  function assertion(credential) {
     var response = credential.response;
-    return post(button.dataset.finish, {
-      credential: {
-        id: credential.id,
-        rawId: toText(credential.rawId),
-        type: credential.type,
-        authenticatorAttachment: credential.authenticatorAttachment || undefined,
-        clientExtensionResults: credential.getClientExtensionResults(),
-        response: {
-          clientDataJSON: toText(response.clientDataJSON),
-          authenticatorData: toText(response.authenticatorData),
-          signature: toText(response.signature),
-          userHandle: response.userHandle ? toText(response.userHandle) : undefined
-        }
+    return {
+      id: credential.id,
+      rawId: toText(credential.rawId),
+      type: credential.type,
+      authenticatorAttachment: credential.authenticatorAttachment || undefined,
+      clientExtensionResults: credential.getClientExtensionResults(),
+      response: {
+        clientDataJSON: toText(response.clientDataJSON),
+        authenticatorData: toText(response.authenticatorData),
+        signature: toText(response.signature),
+        userHandle: response.userHandle ? toText(response.userHandle) : undefined
       }
+    };
+  }
+
+  // Signing a decision: the challenge commits to what the form says, so it is asked for only
+  // now; the signature goes back in the form's hidden fields with the decision itself.
+  async function sign(button) {
+    var form = button.form;
+    var decision = form.querySelector("input[name=decision]:checked");
+    var comment = form.querySelector("[name=comment]");
+    var begun = await post(button.dataset.begin, {
+      decision: decision ? decision.value : "", comment: comment ? comment.value : ""
     });
+    var options = begun.options;
+    options.challenge = toBuffer(options.challenge);
+    options.allowCredentials = descriptors(options.allowCredentials);
+    var credential = await navigator.credentials.get({publicKey: options});
+    form.querySelector("[name=key_credential]").value = JSON.stringify(assertion(credential));
+    form.querySelector("[name=key_token]").value = begun.token;
+    form.submit();
+    return null;
   }
 
   function explain(error, button) {
@@ -110,9 +132,10 @@
         if (status) status.hidden = true;
         button.disabled = true;
         try {
-          var ceremony = button.dataset.webauthn === "register" ? register : authenticate;
+          var mode = button.dataset.webauthn;
+          var ceremony = mode === "register" ? register : mode === "sign" ? sign : authenticate;
           var result = await ceremony(button);
-          window.location.assign(result.redirect || "/");
+          if (result) window.location.assign(result.redirect || "/");
         } catch (error) {
           if (status) { status.textContent = explain(error, button); status.hidden = false; }
           button.disabled = false;
