@@ -1,9 +1,10 @@
 """Submitting, deciding, withdrawing and expiring approval requests, delegations of approval
 power, and routing rules.
 
-The decider signs electronically: their password again, or a current code from their TOTP
+The decider signs electronically: their password again, a current code from their TOTP
 device (required instead of the password when BAOMI_SIGN_WITH_OTP is on and they enrolled
-one). A delegate decides within the delegation's window, and the step records both the
+one), or a security key's signature over the decision itself (required at and above
+BAOMI_REQUIRE_SECURITY_KEY_LEVEL). A delegate decides within the delegation's window, and the step records both the
 decider and the colleague on whose behalf they decided. The owning module's
 effect (`RequestType.on_approved`) runs inside the transaction that records the final
 approval, so the decision, its effect and their audit events commit together.
