@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import tarfile
 
 from baomi.levels import Level
@@ -132,6 +133,22 @@ def test_nested_zip_and_tar(scanner, tmp_path):
         ("机密★10年", "inner.zip/deep/报告.txt"),
         ("秘密★5年", "inner.zip/b.tar.gz/b.tar/docs/inner.txt"),
     }
+
+
+def test_gbk_member_names_in_tar(scanner, tmp_path):
+    """A tar written on a GBK system: the member is named as it reads, and its name is checked."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT, encoding="gbk") as tf:
+        data = "正文\n".encode()
+        info = tarfile.TarInfo("资料/绝密★项目.txt")
+        info.size = len(data)
+        tf.addfile(info, io.BytesIO(data))
+    path = tmp_path / "a.tar"
+    path.write_bytes(buf.getvalue())
+    result = scanner.scan_path(path)
+    assert {(r, loc["member"], loc["part"]) for r, loc in marks(result)} == {
+        ("绝密★项目", "资料/绝密★项目.txt", "filename")}
+    json.dumps(result.to_json()).encode("utf-8")  # nothing a report cannot hold
 
 
 def test_gbk_entry_names_in_zip(scanner, tmp_path):

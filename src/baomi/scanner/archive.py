@@ -20,6 +20,7 @@ from typing import IO, Any
 from baomi.scanner import office
 from baomi.scanner.base import Job, Unsupported
 from baomi.scanner.limits import BoundedReader
+from baomi.scanner.text import readable_name
 
 
 def _zip_name(info: zipfile.ZipInfo) -> str:
@@ -89,8 +90,9 @@ def tar_file(f: IO[bytes], name: str, size: int, job: Job) -> None:
             raw = tf.extractfile(ti)
             if raw is None:
                 continue
-            with raw, spool(raw, job, ti.name) as data:
-                job.member(ti.name, data, ti.size)
+            member = readable_name(ti.name)  # names tarfile could not decode arrive surrogate-escaped
+            with raw, spool(raw, job, member) as data:
+                job.member(member, data, ti.size)
 
 
 _DECOMPRESSORS: dict[str, tuple[Any, dict[str, str]]] = {
