@@ -257,7 +257,8 @@ def test_the_demo_classification_story(who):
 def test_demo_devices(loaded):
     """The register, the 秘密 USB drive linked to its carrier entry and bound to 规划科's 涉密计算机,
     one computer under repair with a supervisor, one scan report whose finding on the internet
-    computer opened a rectification item; the chain still verifies."""
+    computer opened a rectification item and a counts-only sweep of 规划科's intranet computer;
+    the chain still verifies."""
     from baomi.devices import rules
     from baomi.devices.models import Anomaly, Binding, Device, DeviceStatus, InputApproval, ScanAlert, ScanReport
 
@@ -266,8 +267,11 @@ def test_demo_devices(loaded):
     assert Binding.objects.get(medium=usb, unbound_at__isnull=True).device.asset_no == "GH-PC-01"
     repair = Device.objects.get(status=DeviceStatus.REPAIR).repairs.get()
     assert repair.outside and repair.supervisor.username == "zhaolei" and not repair.disk_removed
-    report = ScanReport.objects.get()
-    assert report.device.asset_no == "BGS-NET-01" and report.files == 2 and report.files_with_findings == 1
+    report = ScanReport.objects.get(device__asset_no="BGS-NET-01")
+    assert report.files == 2 and report.files_with_findings == 1
+    swept = ScanReport.objects.get(device__asset_no="GH-PC-02")  # a `baomi scan -c` report: counts only
+    assert (swept.files_with_findings, swept.highest_level) == (1, 2) and swept.summary[0]["findings"] == []
+    assert not ScanAlert.objects.filter(report=swept).exists()
     alert = ScanAlert.objects.get(report=report)
     assert alert.fingerprint and (alert.rectification_ref or alert.status == "pending")
     assert {d.asset_no for d in Device.objects.filter(kind="classified_pc")} >= {"JY-PC-01", "GH-PC-01"}

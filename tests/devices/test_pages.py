@@ -67,6 +67,13 @@ def test_secrecy_office_registers_and_imports_through_the_pages(office):
     detail = client.get(f"/devices/{pc.pk}/").content.decode()
     assert "/a.txt" not in detail  # no findings: only files with findings are kept
     assert 'data-testid="scan"' in detail and "#" in detail
+    counted = SimpleUploadedFile("scan.jsonl", json.dumps({
+        "v": 1, "path": "/台账.xlsx", "status": "ok", "findings": [], "omitted": 3,
+        "counts": {"mark": 0, "keyword": 3, "fingerprint": 0}, "levels": {"INTERNAL": {"keyword": 3}}},
+        ensure_ascii=False).encode())
+    client.post(f"/devices/{pc.pk}/scan/", {"report": counted})
+    detail = client.get(f"/devices/{pc.pk}/").content.decode()
+    assert "/台账.xlsx" in detail and "未列出明细（仅计数）：标志 0，关键词 3，指纹 0" in detail
 
 
 def test_medium_page_shows_its_bindings_and_refusals(office):

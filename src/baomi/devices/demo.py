@@ -83,6 +83,18 @@ def load(password: str) -> None:
     ]
     data = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines).encode()
     services.scan_import(actor=officer, device=net, data=data)
+    # 规划科's intranet computer, swept with `baomi scan -c` (counts only, nothing listed).
+    swept = [
+        {"v": 1, "path": "D:/规划科/2026年项目台账.xlsx", "status": "ok", "error": None, "type": "xlsx", "size": 286400,
+         "level": "WORK_SECRET", "counts": {"mark": 0, "keyword": 14, "fingerprint": 0, "simulated": 0},
+         "levels": {"WORK_SECRET": {"keyword": 9}, "INTERNAL": {"keyword": 5}}, "findings": [], "omitted": 14,
+         "problems": [], "members": 0, "elapsed_ms": 63},
+        {"v": 1, "path": "D:/规划科/会议通知.docx", "status": "ok", "error": None, "type": "docx", "size": 15872,
+         "level": None, "counts": {"mark": 0, "keyword": 0, "fingerprint": 0, "simulated": 0}, "levels": {},
+         "findings": [], "omitted": 0, "problems": [], "members": 0, "elapsed_ms": 6},
+    ]
+    services.scan_import(actor=officer, device=Device.objects.get(asset_no="GH-PC-02"),
+                         data="\n".join(json.dumps(line, ensure_ascii=False) for line in swept).encode())
 
     _rules_story(password, people, units, today)
 
