@@ -126,3 +126,13 @@ def test_only_the_decider_gets_a_challenge(client, org, signer):  # noqa: F811
     request = submit(org["wangfang"], org["secretariat"])
     client.force_login(org["junior"])
     assert _begin(client, request.pk, "approve", "").status_code in (403, 404)
+
+
+def test_under_the_policy_the_page_offers_the_key_only(client, org, signer, settings):  # noqa: F811
+    settings.BAOMI_REQUIRE_SECURITY_KEY_LEVEL = "机密"
+    secret = submit(org["wangfang"], org["secretariat"], level=int(Level.SECRET))
+    page = client.get(f"/approvals/{secret.pk}/").content.decode()
+    assert "机密级事项须使用安全密钥签批" in page and "提交意见" not in page and 'data-webauthn="sign"' in page
+    lower = submit(org["wangfang"], org["office"], level=int(Level.CONFIDENTIAL))
+    page = client.get(f"/approvals/{lower.pk}/").content.decode()
+    assert "提交意见" in page and 'data-webauthn="sign"' in page
