@@ -57,6 +57,8 @@ def test_the_page_signs_a_decision_with_the_key(client, org, signer):  # noqa: F
     assert request.status == Status.APPROVED
     (event,) = _decided(request.pk)
     assert event["signature"] == "security_key" and event["key"] == SecurityKey.objects.get(user=org["liumin"]).pk
+    assert request.steps.get().signed_with == "security_key"
+    assert "安全密钥" in client.get(f"/approvals/{request.pk}/").content.decode()
 
 
 def test_the_signature_covers_the_comment_and_the_decision(client, org, signer):  # noqa: F811
@@ -107,6 +109,7 @@ def test_the_api_signs_with_the_key(client, org, signer):  # noqa: F811
                        {"approve": True, "comment": "同意", "key_credential": credential,
                         "key_token": begun.json()["token"]}, content_type="application/json", **auth)
     assert done.status_code == 200 and done.json()["status"] == "approved"
+    assert done.json()["steps"][0]["signed_with"] == "security_key"
     assert _decided(request.pk)[0]["signature"] == "security_key"
 
 
@@ -119,7 +122,7 @@ def test_secret_and_above_are_signed_with_a_key_under_the_policy(org, settings):
     lower = submit(org["wangfang"], org["office"], level=int(Level.CONFIDENTIAL))
     services.request_decide(actor=org["liumin"], request=lower, approve=True, password=PASSWORD)
     lower.refresh_from_db()
-    assert lower.status == Status.APPROVED
+    assert lower.status == Status.APPROVED and lower.steps.get().signed_with == "password"
 
 
 def test_only_the_decider_gets_a_challenge(client, org, signer):  # noqa: F811

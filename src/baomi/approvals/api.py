@@ -34,6 +34,7 @@ class StepOut(Schema):
     on_behalf_of_id: int | None
     decided_at: datetime | None
     comment: str
+    signed_with: str  # password, otp or security_key; empty until decided
 
 
 class RequestOut(Schema):

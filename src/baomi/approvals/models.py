@@ -106,6 +106,9 @@ class ApprovalStep(models.Model):
     # When the step became pending (its deciders were asked), and when tick reminded them.
     activated_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # How the decider signed: shown beside the decision (the audit event names the key too).
+    signed_with = models.CharField(_("签批方式"), max_length=12, blank=True, choices=[
+        ("password", _("密码")), ("otp", _("动态口令")), ("security_key", _("安全密钥"))])
 
     class Meta:
         ordering = ["order"]

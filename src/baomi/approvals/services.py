@@ -226,7 +226,8 @@ def request_decide(
         step.status = StepStatus.APPROVED if approve else StepStatus.REJECTED
         step.decided_by, step.decided_at, step.comment = actor, now, comment.strip()
         step.on_behalf_of = delegator
-        step.save(update_fields=["status", "decided_by", "decided_at", "comment", "on_behalf_of"])
+        step.signed_with = signature["signature"]
+        step.save(update_fields=["status", "decided_by", "decided_at", "comment", "on_behalf_of", "signed_with"])
         kind = registry.get(request.request_type)
         following = request.steps.filter(order__gt=step.order).order_by("order").first()
         if approve and following is not None:
