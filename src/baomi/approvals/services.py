@@ -4,8 +4,8 @@ power, and routing rules.
 The decider signs electronically: their password again, a current code from their TOTP
 device (required instead of the password when BAOMI_SIGN_WITH_OTP is on and they enrolled
 one), or a security key's signature over the decision itself (required at and above
-BAOMI_REQUIRE_SECURITY_KEY_LEVEL). A delegate decides within the delegation's window, and the step records both the
-decider and the colleague on whose behalf they decided. The owning module's
+BAOMI_REQUIRE_SECURITY_KEY_LEVEL). A delegate decides within the delegation's window, and
+the step records both the decider and the colleague on whose behalf they decided. The owning module's
 effect (`RequestType.on_approved`) runs inside the transaction that records the final
 approval, so the decision, its effect and their audit events commit together.
 """
@@ -40,6 +40,7 @@ from baomi.approvals.models import (
 from baomi.audit.services import atomic_action, describe, record
 from baomi.errors import Conflict, Invalid, Refused
 from baomi.levels import Level
+from baomi.securitykeys.policy import key_required_at
 
 
 def _route(
@@ -99,15 +100,6 @@ def _statement(request: ApprovalRequest, step: ApprovalStep, approve: bool, comm
     return f"baomi.approval:{request.pk}:{step.pk}:{'approve' if approve else 'reject'}:{digest}"
 
 
-def key_level_required(level: int | None) -> bool:
-    """Hardware keys are the practice for 机密 and above: with BAOMI_REQUIRE_SECURITY_KEY_LEVEL set,
-    a request at that level or higher is signed with a security key, never a password or code."""
-    from baomi.securitykeys.policy import required_level
-
-    required = required_level()
-    return required is not None and level is not None and level >= required
-
-
 def _verify_signature(actor: User, *, password: str, otp: str, key: KeySignature | None, statement: str,
                       level: int | None) -> dict[str, Any]:
     """The electronic signature, as the audit details describe it: a security key's signature
@@ -121,7 +113,7 @@ def _verify_signature(actor: User, *, password: str, otp: str, key: KeySignature
         signed_by = key_sign_verify(actor=actor, credential=key.credential, token=key.token, statement=statement,
                                     origins=key.origins)
         return {"signature": "security_key", "key": signed_by.pk}
-    if key_level_required(level):
+    if key_required_at(level):  # a request at the key policy's level or above: a key, never a password or code
         raise Refused(_("%(level)s级事项须使用安全密钥签批") % {"level": Level(cast(int, level)).zh})
     devices = list(TOTPDevice.objects.filter(user=actor, confirmed=True))
     if otp.strip():
@@ -139,7 +131,7 @@ def key_signing_begin(*, actor: User, request: ApprovalRequest, approve: bool, c
                       rp_id: str) -> tuple[str, str]:
     """Options for signing this decision with a security key, and the token to send back with
     it (request_decide's `key`). Only the person who may decide the current step gets them."""
-    step = request.steps.filter(status=StepStatus.PENDING).order_by("order").first()
+    step = request.current_step
     if request.status != Status.PENDING or step is None:
         raise Conflict(_("该申请已办结"))
     reason = policy.reason_may_not_decide(actor, step)

@@ -19,7 +19,7 @@ from baomi.approvals.forms import DecideForm, DelegationForm, ProvisionForm, Rul
 from baomi.approvals.models import RoutingRule, Scope
 from baomi.errors import BaomiError, Refused
 from baomi.levels import Level
-from baomi.securitykeys.policy import expected_origins, rp_id
+from baomi.securitykeys.policy import expected_origins, key_required_at, rp_id
 from baomi.securitykeys.selectors import keys_of
 
 
@@ -68,7 +68,7 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
         "approval": approval, "form": form if can_decide else None, "labels": _labels(), "on_behalf": on_behalf,
         "can_withdraw": approval.requester_id == user.pk and approval.status == "pending",
         "has_key": can_decide and bool(keys_of(user)),
-        "key_required": can_decide and services.key_level_required(approval.level),
+        "key_required": can_decide and key_required_at(approval.level),
         "key_level": Level(approval.level).zh if approval.level else "",
     })
 

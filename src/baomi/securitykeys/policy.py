@@ -22,11 +22,17 @@ def required_level() -> Level | None:
     return Level.parse(value) if value else None
 
 
+def key_required_at(level: int | None) -> bool:
+    """Hardware keys are the practice for 机密 and above: whether `level` is the configured
+    level or a higher one (False when the policy is off or there is no level)."""
+    required = required_level()
+    return required is not None and level is not None and level >= required
+
+
 def key_required(person: User) -> bool:
-    """Hardware keys are the practice for 机密 and above: whoever is cleared to know the
-    configured level (or a higher one) must pass the second factor with a security key."""
-    level = required_level()
-    return level is not None and person.max_level >= level
+    """Whoever is cleared to know the configured level (or a higher one) must pass the
+    second factor with a security key."""
+    return key_required_at(person.max_level)
 
 
 def factor_mandatory(person: User) -> bool:

@@ -139,13 +139,15 @@ def key_register(
 # ---------------------------------------------------------------- sign-in (second factor)
 
 
-def key_authenticate_begin(*, actor: User, rp_id: str) -> tuple[str, bytes]:
-    """Options for navigator.credentials.get(): only this person's own keys are allowed."""
+def key_authenticate_begin(*, actor: User, rp_id: str, challenge: bytes | None = None) -> tuple[str, bytes]:
+    """Options for navigator.credentials.get(): only this person's own keys are allowed. The
+    challenge is random unless given (key_sign_begin's commits to a statement)."""
     allowed = _descriptors(actor)
     if not allowed:
         raise Invalid(_("您尚未注册安全密钥"))
     options = generate_authentication_options(
-        rp_id=rp_id, allow_credentials=allowed, user_verification=UserVerificationRequirement.PREFERRED,
+        rp_id=rp_id, allow_credentials=allowed, challenge=challenge,
+        user_verification=UserVerificationRequirement.PREFERRED,
     )
     return options_to_json(options), options.challenge
 
@@ -215,21 +217,21 @@ def _statement_challenge(nonce: bytes, statement: str) -> bytes:
     return hashlib.sha256(nonce + statement.encode()).digest()
 
 
+def _statement_digest(statement: str) -> str:
+    """What the token carries of the statement: enough to tell it, nothing of the comment."""
+    return hashlib.sha256(statement.encode()).hexdigest()
+
+
 def key_sign_begin(*, actor: User, rp_id: str, statement: str) -> tuple[str, str]:
     """Options for navigator.credentials.get() whose challenge commits to `statement`, and a
     token (signed by the server, valid SIGN_SECONDS) that carries the nonce back to
     key_sign_verify: no state is kept between the two, so the API can sign as the web pages do."""
-    allowed = _descriptors(actor)
-    if not allowed:
-        raise Invalid(_("您尚未注册安全密钥"))
     nonce = secrets.token_bytes(32)
-    options = generate_authentication_options(
-        rp_id=rp_id, allow_credentials=allowed, challenge=_statement_challenge(nonce, statement),
-        user_verification=UserVerificationRequirement.PREFERRED,
-    )
+    options, _challenge = key_authenticate_begin(actor=actor, rp_id=rp_id,
+                                                 challenge=_statement_challenge(nonce, statement))
     token = signing.dumps({"user": actor.pk, "nonce": bytes_to_base64url(nonce), "rp": rp_id,
-                           "statement": hashlib.sha256(statement.encode()).hexdigest()}, salt=_SIGN_SALT)
-    return options_to_json(options), token
+                           "statement": _statement_digest(statement)}, salt=_SIGN_SALT)
+    return options, token
 
 
 def key_sign_verify(*, actor: User, credential: dict[str, Any] | str, token: str, statement: str,
@@ -244,7 +246,7 @@ def key_sign_verify(*, actor: User, credential: dict[str, Any] | str, token: str
                       details={"method": "security_key"}) from None
     except signing.BadSignature:
         raise Refused(_("安全密钥签批无效，请重新签批"), details={"method": "security_key"}) from None
-    if data.get("user") != actor.pk or data.get("statement") != hashlib.sha256(statement.encode()).hexdigest():
+    if data.get("user") != actor.pk or data.get("statement") != _statement_digest(statement):
         raise Refused(_("安全密钥签批与本次签批的内容不符，请重新签批"), details={"method": "security_key"})
     nonce = base64url_to_bytes(str(data["nonce"]))
     key, _verified = _check_assertion(actor, credential, _statement_challenge(nonce, statement), str(data["rp"]),

@@ -52,44 +52,43 @@
     var nameField = document.getElementById(button.dataset.nameField || "");
     return post(button.dataset.finish, {
       name: nameField ? nameField.value : "",
-      credential: {
-        id: credential.id,
-        rawId: toText(credential.rawId),
-        type: credential.type,
-        authenticatorAttachment: credential.authenticatorAttachment || undefined,
-        clientExtensionResults: credential.getClientExtensionResults(),
-        response: {
-          clientDataJSON: toText(response.clientDataJSON),
-          attestationObject: toText(response.attestationObject),
-          transports: response.getTransports ? response.getTransports() : []
-        }
-      }
+      credential: asJSON(credential, {
+        clientDataJSON: toText(response.clientDataJSON),
+        attestationObject: toText(response.attestationObject),
+        transports: response.getTransports ? response.getTransports() : []
+      })
     });
   }
 
-  async function authenticate(button) {
-    var options = await post(button.dataset.begin);
-    options.challenge = toBuffer(options.challenge);
-    options.allowCredentials = descriptors(options.allowCredentials);
-    var credential = await navigator.credentials.get({publicKey: options});
-    return post(button.dataset.finish, {credential: assertion(credential)});
-  }
-
-  function assertion(credential) {
-    var response = credential.response;
+  // A PublicKeyCredential as the server reads it, with its response's fields already encoded.
+  function asJSON(credential, response) {
     return {
       id: credential.id,
       rawId: toText(credential.rawId),
       type: credential.type,
       authenticatorAttachment: credential.authenticatorAttachment || undefined,
       clientExtensionResults: credential.getClientExtensionResults(),
-      response: {
-        clientDataJSON: toText(response.clientDataJSON),
-        authenticatorData: toText(response.authenticatorData),
-        signature: toText(response.signature),
-        userHandle: response.userHandle ? toText(response.userHandle) : undefined
-      }
+      response: response
     };
+  }
+
+  // navigator.credentials.get() with the server's options; the assertion as the server reads it.
+  async function assertion(options) {
+    options.challenge = toBuffer(options.challenge);
+    options.allowCredentials = descriptors(options.allowCredentials);
+    var credential = await navigator.credentials.get({publicKey: options});
+    var response = credential.response;
+    return asJSON(credential, {
+      clientDataJSON: toText(response.clientDataJSON),
+      authenticatorData: toText(response.authenticatorData),
+      signature: toText(response.signature),
+      userHandle: response.userHandle ? toText(response.userHandle) : undefined
+    });
+  }
+
+  async function authenticate(button) {
+    var options = await post(button.dataset.begin);
+    return post(button.dataset.finish, {credential: await assertion(options)});
   }
 
   // Signing a decision: the challenge commits to what the form says, so it is asked for only
@@ -101,11 +100,7 @@
     var begun = await post(button.dataset.begin, {
       decision: decision ? decision.value : "", comment: comment ? comment.value : ""
     });
-    var options = begun.options;
-    options.challenge = toBuffer(options.challenge);
-    options.allowCredentials = descriptors(options.allowCredentials);
-    var credential = await navigator.credentials.get({publicKey: options});
-    form.querySelector("[name=key_credential]").value = JSON.stringify(assertion(credential));
+    form.querySelector("[name=key_credential]").value = JSON.stringify(await assertion(begun.options));
     form.querySelector("[name=key_token]").value = begun.token;
     form.submit();
     return null;
