@@ -20,7 +20,7 @@ from typing import IO, Any
 from baomi.scanner import office
 from baomi.scanner.base import Job, Unsupported
 from baomi.scanner.limits import BoundedReader
-from baomi.scanner.text import readable_name
+from baomi.scanner.text import decode_name, readable_name
 
 
 def _zip_name(info: zipfile.ZipInfo) -> str:
@@ -31,12 +31,8 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
         raw = info.filename.encode("cp437")
     except UnicodeEncodeError:
         return info.filename
-    for codec in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
+    decoded = decode_name(raw)
+    return decoded if decoded is not None else info.filename
 
 
 def open_zip_part(zf: zipfile.ZipFile, name: str, job: Job) -> IO[bytes]:

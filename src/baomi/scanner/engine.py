@@ -577,15 +577,13 @@ class _Job:
                 rules = self.scanner.keywords.rules
                 result.trial.update(rules[index].id for index, _, _ in hits if rules[index].simulate)
             else:
-                result.tally["keyword"] += n
-                result.levels["keyword", level] += n
+                result.count("keyword", level, n)
 
     def _count(self, n_hits: int, marks: list[tuple[int, int, MarkMatch]]) -> None:
         """Count the findings beyond the listing limit (keyword hits are tallied already)."""
         result = self.result
         for _, _, m in marks:
-            result.tally["mark"] += 1
-            result.levels["mark", m.marking.level] += 1
+            result.count("mark", m.marking.level)
         result.omitted += n_hits + len(marks)
 
     def _marks(self, data: bytes, anchors: list[tuple[int, int]], before: bytes,

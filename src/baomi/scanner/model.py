@@ -144,14 +144,19 @@ class FileResult:
                 out.setdefault(level.name, {})[kind] = n
         return out
 
+    def count(self, kind: str, level: Level, n: int = 1) -> None:
+        """Count n enforced findings of one kind and level, listed or not: the kind's tally and
+        the levels the file's level is read from move together."""
+        self.tally[kind] += n
+        self.levels[kind, level] += n
+
     def record(self, finding: Finding, listed: bool = True) -> None:
         """Count a finding, and list it unless the listing limit was reached."""
         if finding.simulated:
             self.tally["simulated"] += 1
             self.trial[finding.rule] += 1
         else:
-            self.tally[finding.kind.value] += 1
-            self.levels[finding.kind.value, finding.level] += 1
+            self.count(finding.kind.value, finding.level)
         if listed:
             self.findings.append(finding)
         else:

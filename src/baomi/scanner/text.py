@@ -126,6 +126,17 @@ def _utf8_boundary(data: bytes, pos: int) -> int:
     return pos
 
 
+def decode_name(raw: bytes) -> str | None:
+    """A file or member name's bytes as UTF-8, else as GB18030 (older Chinese Windows systems,
+    shares and archives); None when they are neither."""
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def readable_name(path: str) -> str:
     """A path as a person reads it. On Linux a file name that is not UTF-8 arrives with its
     bytes escaped as lone surrogates, which no report can hold; each such component is
@@ -142,9 +153,7 @@ def readable_name(path: str) -> str:
             part.encode("utf-8")
         except UnicodeEncodeError:
             raw = os.fsencode(part)
-            try:
-                part = raw.decode("gb18030")
-            except UnicodeDecodeError:
-                part = raw.decode("utf-8", "replace")
+            decoded = decode_name(raw)
+            part = decoded if decoded is not None else raw.decode("utf-8", "replace")
         parts.append(part)
     return "/".join(parts)
